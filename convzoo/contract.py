@@ -1,0 +1,101 @@
+"""The model contracts every registered model honours (see README, "Model contract").
+
+Classifier: forward(x) == forward_head(forward_features(x)) -> N x num_classes logits.
+Dense predictor: forward(x) -> N x num_classes x H' x W', with output_size() telling H', W'.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+
+class ClassifierOutput(NamedTuple):
+    """What a model with auxiliary classifiers returns in train() mode.
+
+    The trainer adds `sum(w * loss(aux) for w, aux in zip(model.aux_loss_weights, aux_logits))`
+    to the loss of `logits`; in eval() mode such models return plain logits.
+    """
+
+    logits: torch.Tensor
+    aux_logits: tuple[torch.Tensor, ...]
+
+
+def check_image_batch(model_name: str, x: torch.Tensor, in_chans: int, min_size: int) -> None:
+    """Raise ValueError naming the expected shape unless x is N x in_chans x H x W with H, W >= min_size."""
+    expected = f"N x {in_chans} x H x W with H, W >= {min_size}"
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{model_name} expects a torch.Tensor of shape {expected}, got {type(x).__name__}")
+    if x.dim() != 4:
+        raise ValueError(f"{model_name} expects input of shape {expected}; got {tuple(x.shape)}")
+    if x.shape[1] != in_chans:
+        raise ValueError(
+            f"{model_name} expects {in_chans} input channels (shape {expected}); got {x.shape[1]} "
+            f"channels in {tuple(x.shape)}. Build it with in_chans={x.shape[1]} to change that."
+        )
+    if min(x.shape[-2:]) < min_size:
+        h, w = x.shape[-2:]
+        raise ValueError(
+            f"{model_name} needs at least {min_size}x{min_size} input (shape {expected}); got {h}x{w}"
+        )
+
+
+class Classifier(nn.Module):
+    """Base of every classifier: the input check, forward, and head handling of the contract.
+
+    A family sets `self.head` to a module with `fc` (the final layer), `reset(num_classes)` and
+    `forward(x, pre_logits=False)`, and implements `forward_features`.
+    """
+
+    model_name: str = "classifier"
+    num_classes: int
+    num_features: int
+    in_chans: int
+    default_input_size: tuple[int, int, int]
+    min_input_size: int
+    feature_info: list[dict]
+    head: nn.Module
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise ValueError unless x is a batch this model can take."""
+        check_image_batch(self.model_name, x, self.in_chans, self.min_input_size)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        """Pooling, dropout and classifier; pre_logits=True gives the N x num_features embedding."""
+        return self.head(x, pre_logits=pre_logits)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+    def get_classifier(self) -> nn.Module:
+        """The final layer (nn.Identity after reset_classifier(0))."""
+        return self.head.fc
+
+    def reset_classifier(self, num_classes: int) -> None:
+        """Replace the final layer by a fresh one with num_classes outputs (0: features only)."""
+        if num_classes < 0:
+            raise ValueError(f"num_classes must be >= 0, got {num_classes}")
+        self.head.reset(num_classes)
+        self.num_classes = num_classes
+
+
+class DensePredictor(nn.Module):
+    """Base of dense-prediction models: N x C x H x W -> N x num_classes x H' x W'."""
+
+    model_name: str = "dense"
+    num_classes: int
+    in_chans: int
+    default_input_size: tuple[int, int, int]
+    min_input_size: int
+
+    def check_input(self, x: torch.Tensor) -> None:
+        check_image_batch(self.model_name, x, self.in_chans, self.min_input_size)
+
+    def output_size(self, input_size: tuple[int, int]) -> tuple[int, int]:
+        """Spatial size (H', W') of the output map for an input of size (H, W)."""
+        raise NotImplementedError

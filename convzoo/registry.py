@@ -1,0 +1,104 @@
+"""The model registry: name -> builder, card and checkpoint converters."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from .cards import ModelCard
+
+StateDict = dict[str, Any]
+Converter = Callable[[StateDict], StateDict]
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """A registered model: how to build it, its card, and its converters by library."""
+
+    builder: Callable[..., nn.Module]
+    card: ModelCard
+    converters: Mapping[str, Converter] = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, RegistryEntry] = {}
+_LOADED = False
+
+
+class UnknownModelError(KeyError):
+    """An unregistered model name; the message lists the closest registered names."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; show the message as written
+        return str(self.args[0])
+
+
+def register_model(
+    card: ModelCard, converters: Mapping[str, Converter] | None = None
+) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+    """Decorator registering a builder under `card.name`.
+
+    Every library named in `card.compatible` needs a converter from its key layout.
+    """
+    converters = dict(converters or {})
+    missing = set(card.compatible) - set(converters)
+    if missing:
+        raise ValueError(f"{card.name}: card lists {sorted(missing)} as compatible but has no converter")
+
+    def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if card.name in _REGISTRY:
+            raise ValueError(f"model {card.name!r} is registered twice")
+        _REGISTRY[card.name] = RegistryEntry(builder, card, converters)
+        return builder
+
+    return decorator
+
+
+def _ensure_loaded() -> None:
+    global _LOADED
+    if not _LOADED:
+        from . import models  # noqa: F401 - importing the families registers them
+
+        _LOADED = True
+
+
+def _entry(name: str) -> RegistryEntry:
+    _ensure_loaded()
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=5, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see convzoo.list_models()"
+        raise UnknownModelError(f"unknown model {name!r}{hint}")
+    return _REGISTRY[name]
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Registered model names matching an fnmatch pattern (e.g. "vgg1?_bn"), sorted."""
+    _ensure_loaded()
+    return sorted(n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern))
+
+
+def model_card(name: str) -> ModelCard:
+    """The card of a registered model."""
+    return _entry(name).card
+
+
+def model_converters(name: str) -> Mapping[str, Converter]:
+    """Checkpoint converters of a registered model, keyed by library."""
+    return _entry(name).converters
+
+
+def create_model(
+    name: str, *, num_classes: int | None = None, in_chans: int | None = None, **kwargs: Any
+) -> nn.Module:
+    """Build a registered model; `num_classes` and `in_chans` default to the paper's."""
+    entry = _entry(name)
+    if num_classes is not None:
+        kwargs["num_classes"] = num_classes
+    if in_chans is not None:
+        kwargs["in_chans"] = in_chans
+    model = entry.builder(**kwargs)
+    model.model_name = name
+    return model

@@ -1,0 +1,210 @@
+"""load_weights: read a checkpoint, detect its key layout, convert it, and report any mismatch."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .registry import model_converters
+
+StateDict = dict[str, torch.Tensor]
+OWN_LAYOUT = "convzoo"
+WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".ckpt")
+_WRAPPER_KEYS = ("state_dict", "model", "model_state_dict", "module", "net")
+_PREFIXES = ("module.", "_orig_mod.", "model.")
+
+
+class UnplacedKeysError(ValueError):
+    """A converter met keys it has no rule for."""
+
+    def __init__(self, layout: str, keys: Iterable[str]) -> None:
+        self.keys = sorted(keys)
+        shown = ", ".join(self.keys[:8]) + (f", ... ({len(self.keys)} in all)" if len(self.keys) > 8 else "")
+        super().__init__(f"{layout} converter could not place: {shown}")
+
+
+class WeightsMismatchError(ValueError):
+    """The checkpoint does not fit the model; lists missing, unexpected and wrongly-shaped keys."""
+
+    def __init__(self, model_name: str, layout: str, missing, unexpected, wrong_shape) -> None:
+        self.missing, self.unexpected, self.wrong_shape = list(missing), list(unexpected), list(wrong_shape)
+
+        def shown(items: list[str]) -> str:
+            head = ", ".join(items[:10])
+            return head + (f", ... ({len(items)} in all)" if len(items) > 10 else "")
+
+        lines = [f"checkpoint does not fit {model_name} (read as {layout} layout):"]
+        if self.missing:
+            lines.append(f"  missing keys ({len(self.missing)}): {shown(self.missing)}")
+        if self.unexpected:
+            lines.append(f"  unexpected keys ({len(self.unexpected)}): {shown(self.unexpected)}")
+        if self.wrong_shape:
+            lines.append(f"  wrongly-shaped keys ({len(self.wrong_shape)}): {shown(self.wrong_shape)}")
+        lines.append("  pass strict=False to load only the keys that fit")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What load_weights did: the layout it detected and the keys it could not use."""
+
+    layout: str
+    loaded: int
+    missing: tuple[str, ...] = ()
+    unexpected: tuple[str, ...] = ()
+    wrong_shape: tuple[str, ...] = ()
+
+
+def rename_keys(
+    state_dict: Mapping[str, torch.Tensor],
+    rules: Iterable[tuple[str, str | Callable[[re.Match], str | None]]],
+    layout: str,
+    drop: Iterable[str] = (),
+) -> StateDict:
+    """Rename every key by the first regex rule that fully matches it; unmatched keys raise.
+
+    A rule's replacement is a template (re.Match.expand) or a function of the match, which may
+    return None for a key it cannot place. `drop` lists regexes of keys to discard.
+    """
+    compiled = [(re.compile(pattern), repl) for pattern, repl in rules]
+    dropped = [re.compile(p) for p in drop]
+    out: StateDict = {}
+    unplaced = []
+    for key, value in state_dict.items():
+        if any(d.fullmatch(key) for d in dropped):
+            continue
+        for pattern, repl in compiled:
+            m = pattern.fullmatch(key)
+            if m:
+                new_key = m.expand(repl) if isinstance(repl, str) else repl(m)
+                if new_key is not None:
+                    out[new_key] = value
+                    break
+        else:
+            unplaced.append(key)
+    if unplaced:
+        raise UnplacedKeysError(layout, unplaced)
+    return out
+
+
+def read_state_dict(path: str | Path) -> StateDict:
+    """Read a .safetensors file, or a torch checkpoint with weights_only=True (no code runs)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights file at {path}")
+    if path.suffix not in WEIGHT_SUFFIXES:
+        raise ValueError(f"{path}: expected a weights file ending in {', '.join(WEIGHT_SUFFIXES)}")
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path), device="cpu")
+        except (SafetensorError, OSError, ValueError) as e:
+            raise ValueError(f"{path} is not a readable safetensors file: {e}") from None
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if magic[:1] != b"\x80" and magic != b"PK":  # neither a pickle nor torch's zip format
+            raise ValueError(
+                f"{path} is not a readable torch checkpoint (corrupt or not a checkpoint)"
+            ) from None
+        found = re.search(r"GLOBAL (\S+) was not an allowed global", str(e))
+        what = f" such as {found[1]}" if found else ""
+        raise ValueError(
+            f"{path} is not a plain state dict: it holds Python objects{what} besides tensors and "
+            "containers, which are not loaded for safety. Save model.state_dict() instead."
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
+        raise ValueError(f"{path} is not a readable torch checkpoint (corrupt or truncated?): {e}") from None
+    return unwrap_state_dict(obj, source=str(path))
+
+
+def unwrap_state_dict(obj: Any, source: str = "checkpoint") -> StateDict:
+    """The tensor dict inside a checkpoint ({"state_dict": ...}, {"model": ...}, or the dict itself)."""
+    for _ in range(3):
+        if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+            break
+        if isinstance(obj, Mapping):
+            inner = next((obj[k] for k in _WRAPPER_KEYS if isinstance(obj.get(k), Mapping)), None)
+            if inner is not None:
+                obj = inner
+                continue
+        raise ValueError(
+            f"{source}: expected a state dict (a mapping of parameter names to tensors), "
+            f"got {type(obj).__name__}" + (f" with keys {list(obj)[:8]}" if isinstance(obj, Mapping) else "")
+        )
+    out = dict(obj)
+    for prefix in _PREFIXES:
+        if out and all(k.startswith(prefix) for k in out):
+            out = {k[len(prefix) :]: v for k, v in out.items()}
+    return out
+
+
+def _fit(candidate: StateDict, target: Mapping[str, torch.Tensor]) -> tuple[list, list, list]:
+    missing = [k for k in target if k not in candidate]
+    unexpected = [k for k in candidate if k not in target]
+    wrong = [
+        f"{k} (checkpoint {tuple(candidate[k].shape)}, model {tuple(target[k].shape)})"
+        for k in candidate
+        if k in target and candidate[k].shape != target[k].shape
+    ]
+    return missing, unexpected, wrong
+
+
+def load_weights(
+    model: nn.Module, source: str | Path | Mapping[str, torch.Tensor], *, strict: bool = True
+) -> LoadReport:
+    """Load a checkpoint (path or state dict) in convzoo's or any compatible library's layout.
+
+    The layout is detected from the keys: each of the model's converters is tried and the one whose
+    result fits the model best is used. With strict=True any missing, unexpected or wrongly-shaped
+    key raises WeightsMismatchError; with strict=False the keys that fit are loaded and the rest reported.
+    """
+    if isinstance(source, (str, Path)):
+        state = read_state_dict(source)
+    elif isinstance(source, Mapping):
+        state = unwrap_state_dict(source)
+    else:
+        raise TypeError(f"source must be a path or a state dict, got {type(source).__name__}")
+    name = getattr(model, "model_name", type(model).__name__)
+    target = model.state_dict()
+
+    candidates: list[tuple[str, StateDict]] = [(OWN_LAYOUT, state)]
+    notes = []
+    try:
+        converters = model_converters(name)
+    except KeyError:
+        converters = {}
+    for library, convert in converters.items():
+        try:
+            candidates.append((library, convert(state)))
+        except UnplacedKeysError as e:
+            notes.append(str(e))
+
+    def score(item: tuple[str, StateDict]) -> tuple[int, int]:
+        missing, unexpected, wrong = _fit(item[1], target)
+        return (-(len(missing) + len(unexpected) + len(wrong)), -len(missing))
+
+    layout, converted = max(candidates, key=score)
+    missing, unexpected, wrong = _fit(converted, target)
+    if strict and (missing or unexpected or wrong):
+        err = WeightsMismatchError(name, layout, missing, unexpected, wrong)
+        if notes:
+            err.args = (err.args[0] + "\n  other layouts tried:\n    " + "\n    ".join(notes),)
+        raise err
+    fitting = {k: v for k, v in converted.items() if k in target and v.shape == target[k].shape}
+    if not fitting:
+        raise WeightsMismatchError(name, layout, missing, unexpected, wrong)
+    model.load_state_dict(fitting, strict=False)
+    return LoadReport(layout, len(fitting), tuple(missing), tuple(unexpected), tuple(wrong))

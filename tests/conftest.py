@@ -1,0 +1,42 @@
+"""Shared fixtures: the ../shared folder (reference records, datasets) when it is beside the repo."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+SHARED = Path(os.environ.get("CONVZOO_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+REFERENCE_DIR = SHARED / "reference"
+
+
+def load_seeded():
+    """The reference helper module shared/reference/seeded.py, or None without ../shared."""
+    path = REFERENCE_DIR / "seeded.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("seeded", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def seeded():
+    module = load_seeded()
+    if module is None:
+        pytest.skip(f"reference records not found at {REFERENCE_DIR} (set CONVZOO_SHARED)")
+    return module
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    data = SHARED / "data"
+    if not data.is_dir():
+        pytest.skip(f"datasets not found at {data} (set CONVZOO_SHARED)")
+    return data
