@@ -1,0 +1,227 @@
+"""ConvNeXt, Liu et al. 2022, "A ConvNet for the 2020s".
+
+A ResNet modernised step by step towards a Swin Transformer (Section 2): a 4x4/4 "patchify" stem,
+stages of inverted-bottleneck blocks (7x7 depthwise conv -> LayerNorm -> 1x1 expand x4 -> GELU ->
+1x1 project), LayerNorm + 2x2/2 conv between stages, layer scale (initialised to 1e-6) and
+stochastic depth on every residual branch, and a global-average-pool -> LayerNorm -> linear head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..cards import ModelCard, Paper, PaperResult
+from ..contract import Classifier
+from ..layers.drop import DropPath
+from ..layers.heads import ClassifierHead
+from ..layers.norm import LayerNorm2d
+from ..registry import register_model
+from ..weights import rename_keys
+
+PAPER = Paper(
+    title="A ConvNet for the 2020s",
+    authors="Z. Liu, H. Mao, C.-Y. Wu, C. Feichtenhofer, T. Darrell, S. Xie",
+    year=2022,
+    link="https://arxiv.org/abs/2201.03545",
+)
+
+
+@dataclass(frozen=True)
+class ConvNeXtStageRow:
+    """One stage of Section 3's variant list: `depth` blocks of `width` channels."""
+
+    depth: int
+    width: int
+
+
+def rows(depths: tuple[int, ...], widths: tuple[int, ...]) -> tuple[ConvNeXtStageRow, ...]:
+    return tuple(ConvNeXtStageRow(d, w) for d, w in zip(depths, widths, strict=True))
+
+
+# Section 3, "ConvNeXt variants": C = channels, B = blocks per stage.
+CONVNEXT_CONFIGS: dict[str, tuple[ConvNeXtStageRow, ...]] = {
+    "T": rows((3, 3, 9, 3), (96, 192, 384, 768)),
+    "S": rows((3, 3, 27, 3), (96, 192, 384, 768)),
+    "B": rows((3, 3, 27, 3), (128, 256, 512, 1024)),
+    "L": rows((3, 3, 27, 3), (192, 384, 768, 1536)),
+}
+
+
+class ConvNeXtBlock(nn.Module):
+    """x + drop_path(layer_scale * pwconv2(GELU(pwconv1(LN(dwconv7x7(x)))))), Fig. 4 of the paper.
+
+    The 1x1 convolutions are linear layers on the channels-last map, as in the authors' code.
+    """
+
+    def __init__(self, dim: int, drop_path: float = 0.0, layer_scale_init: float = 1e-6) -> None:
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.layer_scale = nn.Parameter(torch.full((dim,), layer_scale_init))
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.norm(self.dwconv(x).permute(0, 2, 3, 1))
+        y = self.layer_scale * self.pwconv2(self.act(self.pwconv1(y)))
+        return x + self.drop_path(y.permute(0, 3, 1, 2))
+
+
+class Downsample(nn.Sequential):
+    """Section 2.6 "separate downsampling layers": LayerNorm, then a 2x2 convolution of stride 2."""
+
+    def __init__(self, in_chs: int, out_chs: int) -> None:
+        super().__init__()
+        self.norm = LayerNorm2d(in_chs)
+        self.conv = nn.Conv2d(in_chs, out_chs, 2, stride=2)
+
+
+class ConvNeXtHead(ClassifierHead):
+    """Global average pooling -> LayerNorm -> dropout -> linear."""
+
+    def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0) -> None:
+        super().__init__(in_features, num_classes, "avg", drop_rate)
+        self.norm = nn.LayerNorm(in_features, eps=1e-6)
+
+    def forward(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.drop(self.norm(self.pool(x).flatten(1)))
+        return x if pre_logits else self.fc(x)
+
+
+class ConvNeXt(Classifier):
+    """stem (4x4/4 conv + LN), four stages (`stages.0`-`stages.3`, reductions 4-32) and the head."""
+
+    def __init__(
+        self,
+        config: tuple[ConvNeXtStageRow, ...],
+        num_classes: int = 1000,
+        in_chans: int = 3,
+        drop_rate: float = 0.0,
+        drop_path_rate: float = 0.0,
+        layer_scale_init: float = 1e-6,
+    ) -> None:
+        super().__init__()
+        self.num_classes, self.in_chans = num_classes, in_chans
+        self.default_input_size = (in_chans, 224, 224)
+        self.min_input_size = 32  # the stem and three downsamplings need a 1x1 map at the end
+        width = config[0].width
+        self.stem = nn.Sequential()
+        self.stem.add_module("conv", nn.Conv2d(in_chans, width, 4, stride=4))
+        self.stem.add_module("norm", LayerNorm2d(width))
+        # Stochastic depth grows linearly from 0 to drop_path_rate over all blocks (Huang et al.).
+        total = sum(r.depth for r in config)
+        rates = torch.linspace(0, drop_path_rate, total).tolist()
+        self.stages = nn.Sequential()
+        self.feature_info = []
+        for i, row in enumerate(config):
+            stage = nn.Sequential()
+            if i > 0:
+                stage.add_module("downsample", Downsample(width, row.width))
+            stage.add_module(
+                "blocks",
+                nn.Sequential(
+                    *(ConvNeXtBlock(row.width, rates.pop(0), layer_scale_init) for _ in range(row.depth))
+                ),
+            )
+            self.stages.append(stage)
+            width = row.width
+            self.feature_info.append(dict(module=f"stages.{i}", num_chs=width, reduction=4 * 2**i))
+        self.num_features = width
+        self.head = ConvNeXtHead(width, num_classes, drop_rate)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_input(x)
+        return self.stages(self.stem(x))
+
+
+_BLOCK_PARTS = {"0": "dwconv", "2": "norm", "3": "pwconv1", "5": "pwconv2"}
+
+
+def from_torchvision(state_dict: dict) -> dict:
+    """torchvision's `features.N` layout: even N > 0 downsample, odd N the blocks of stage N // 2."""
+    out = rename_keys(
+        state_dict,
+        [
+            (r"features\.0\.0\.(weight|bias)", r"stem.conv.\1"),
+            (r"features\.0\.1\.(weight|bias)", r"stem.norm.\1"),
+            (
+                r"features\.([246])\.0\.(weight|bias)",
+                lambda m: f"stages.{int(m[1]) // 2}.downsample.norm.{m[2]}",
+            ),
+            (
+                r"features\.([246])\.1\.(weight|bias)",
+                lambda m: f"stages.{int(m[1]) // 2}.downsample.conv.{m[2]}",
+            ),
+            (
+                r"features\.([1357])\.(\d+)\.layer_scale",
+                lambda m: f"stages.{int(m[1]) // 2}.blocks.{m[2]}.layer_scale",
+            ),
+            (
+                r"features\.([1357])\.(\d+)\.block\.([0235])\.(weight|bias)",
+                lambda m: f"stages.{int(m[1]) // 2}.blocks.{m[2]}.{_BLOCK_PARTS[m[3]]}.{m[4]}",
+            ),
+            (r"classifier\.0\.(weight|bias)", r"head.norm.\1"),
+            (r"classifier\.2\.(weight|bias)", r"head.fc.\1"),
+        ],
+        "torchvision",
+    )
+    # torchvision keeps layer scale as C x 1 x 1 (applied channels-first); ours is C (channels-last).
+    return {k: v.flatten() if k.endswith("layer_scale") else v for k, v in out.items()}
+
+
+_VARIANTS = (  # name, config, parameters, paper's top-1 (%, ImageNet-1K, 224^2, Table 1), drop path rate
+    ("convnext_tiny", "T", 28_589_128, 82.1, 0.1),
+    ("convnext_small", "S", 50_223_688, 83.1, 0.4),
+    ("convnext_base", "B", 88_591_464, 83.8, 0.5),
+    ("convnext_large", "L", 197_767_336, 84.3, 0.5),
+)
+
+
+def _register(name: str, config: str, params: int, top1: float, drop_path_rate: float) -> None:
+    card = ModelCard(
+        name=name,
+        family="convnext",
+        paper=PAPER,
+        input_size=(3, 224, 224),
+        params=params,
+        results=(
+            PaperResult("top-1 accuracy", top1, "ImageNet-1K", "val", "224x224, trained on ImageNet-1K"),
+        ),
+        compatible={"torchvision": name} if name == "convnext_tiny" else {},
+        notes=(
+            f"ConvNeXt-{config}. Stochastic depth rate {drop_path_rate} (the paper's ImageNet-1K setting) "
+            "is the default drop_path_rate; layer scale starts at 1e-6. Any input of at least 32x32 runs."
+        ),
+    )
+    converters = {"torchvision": from_torchvision} if card.compatible else {}
+
+    @register_model(card, converters)
+    def build(
+        num_classes: int = 1000,
+        in_chans: int = 3,
+        drop_rate: float = 0.0,
+        drop_path_rate: float = drop_path_rate,
+        layer_scale_init: float = 1e-6,
+    ) -> ConvNeXt:
+        return ConvNeXt(
+            CONVNEXT_CONFIGS[config], num_classes, in_chans, drop_rate, drop_path_rate, layer_scale_init
+        )
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = f"ConvNeXt-{config}."
+
+
+for _variant in _VARIANTS:
+    _register(*_variant)
