@@ -162,28 +162,35 @@ def _fit(candidate: StateDict, target: Mapping[str, torch.Tensor]) -> tuple[list
     return missing, unexpected, wrong
 
 
-def load_weights(
-    model: nn.Module, source: str | Path | Mapping[str, torch.Tensor], *, strict: bool = True
-) -> LoadReport:
-    """Load a checkpoint (path or state dict) in convzoo's or any compatible library's layout.
+@dataclass(frozen=True)
+class ConvertedState:
+    """A checkpoint converted to a model's own layout, with the layout it was read as."""
 
-    The layout is detected from the keys: each of the model's converters is tried and the one whose
-    result fits the model best is used. With strict=True any missing, unexpected or wrongly-shaped
-    key raises WeightsMismatchError; with strict=False the keys that fit are loaded and the rest reported.
-    """
+    layout: str
+    state: StateDict
+    notes: tuple[str, ...] = ()  # why the other layouts did not apply
+
+
+def read_source(source: str | Path | Mapping[str, torch.Tensor]) -> StateDict:
+    """The state dict of a path or a (possibly wrapped) mapping."""
     if isinstance(source, (str, Path)):
-        state = read_state_dict(source)
-    elif isinstance(source, Mapping):
-        state = unwrap_state_dict(source)
-    else:
-        raise TypeError(f"source must be a path or a state dict, got {type(source).__name__}")
-    name = getattr(model, "model_name", type(model).__name__)
-    target = model.state_dict()
+        return read_state_dict(source)
+    if isinstance(source, Mapping):
+        return unwrap_state_dict(source)
+    raise TypeError(f"source must be a path or a state dict, got {type(source).__name__}")
 
+
+def convert_to_model(model: nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> ConvertedState:
+    """Read a checkpoint and convert it to the model's layout, detecting the layout from the keys.
+
+    Each of the model's converters is tried, and the result that fits the model best is kept.
+    """
+    state = read_source(source)
+    target = model.state_dict()
     candidates: list[tuple[str, StateDict]] = [(OWN_LAYOUT, state)]
     notes = []
     try:
-        converters = model_converters(name)
+        converters = model_converters(getattr(model, "model_name", type(model).__name__))
     except KeyError:
         converters = {}
     for library, convert in converters.items():
@@ -197,14 +204,33 @@ def load_weights(
         return (-(len(missing) + len(unexpected) + len(wrong)), -len(missing))
 
     layout, converted = max(candidates, key=score)
-    missing, unexpected, wrong = _fit(converted, target)
+    return ConvertedState(layout, converted, tuple(notes))
+
+
+def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool = True) -> LoadReport:
+    """Load a converted state into the model; strict=True refuses any missing, extra or misshapen key."""
+    name = getattr(model, "model_name", type(model).__name__)
+    target = model.state_dict()
+    missing, unexpected, wrong = _fit(converted.state, target)
     if strict and (missing or unexpected or wrong):
-        err = WeightsMismatchError(name, layout, missing, unexpected, wrong)
-        if notes:
-            err.args = (err.args[0] + "\n  other layouts tried:\n    " + "\n    ".join(notes),)
+        err = WeightsMismatchError(name, converted.layout, missing, unexpected, wrong)
+        if converted.notes:
+            err.args = (err.args[0] + "\n  other layouts tried:\n    " + "\n    ".join(converted.notes),)
         raise err
-    fitting = {k: v for k, v in converted.items() if k in target and v.shape == target[k].shape}
+    fitting = {k: v for k, v in converted.state.items() if k in target and v.shape == target[k].shape}
     if not fitting:
-        raise WeightsMismatchError(name, layout, missing, unexpected, wrong)
+        raise WeightsMismatchError(name, converted.layout, missing, unexpected, wrong)
     model.load_state_dict(fitting, strict=False)
-    return LoadReport(layout, len(fitting), tuple(missing), tuple(unexpected), tuple(wrong))
+    return LoadReport(converted.layout, len(fitting), tuple(missing), tuple(unexpected), tuple(wrong))
+
+
+def load_weights(
+    model: nn.Module, source: str | Path | Mapping[str, torch.Tensor], *, strict: bool = True
+) -> LoadReport:
+    """Load a checkpoint (path or state dict) in convzoo's or any compatible library's layout.
+
+    The layout is detected from the keys (see convert_to_model). With strict=True any missing,
+    unexpected or wrongly-shaped key raises WeightsMismatchError; with strict=False the keys that
+    fit are loaded and the rest reported.
+    """
+    return load_converted(model, convert_to_model(model, source), strict=strict)
