@@ -1,0 +1,109 @@
+"""Fine-tuning modes: which parameters train, at which learning rate.
+
+- linear: only the (new) final layer trains; the backbone is frozen, BatchNorm statistics kept.
+- partial: the head and the last K stages (feature_info order) train; the rest is frozen.
+- full: everything trains; the learning rate is multiplied by `lr_decay` per stage towards the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+FINETUNE_MODES = ("linear", "partial", "full")
+
+
+def stage_of_parameters(model: nn.Module) -> dict[str, int]:
+    """Depth of every parameter from the output: 0 head, 1 the last stage, ..., S the first, S+1 the stem.
+
+    Stages are the feature_info modules; a parameter outside every stage belongs to the stage that
+    precedes it in registration order (the stem before the first stage, the head after the last).
+    """
+    stages = [e["module"] for e in model.feature_info]
+    classifier = getattr(model, "head", None)
+    head_prefix = "head." if isinstance(classifier, nn.Module) else None
+    depth: dict[str, int] = {}
+    current = len(stages) + 1  # the stem
+    for name, _ in model.named_parameters():
+        owner = next((i for i, s in enumerate(stages) if name.startswith(s + ".")), None)
+        if head_prefix and name.startswith(head_prefix):
+            depth[name] = 0
+        elif owner is not None:
+            current = len(stages) - owner
+            depth[name] = current
+        else:
+            depth[name] = current if current <= len(stages) else len(stages) + 1
+    return depth
+
+
+@dataclass
+class FinetunePlan:
+    """Parameter groups for the optimizer and a readable account of what is frozen."""
+
+    param_groups: list[dict]
+    frozen: list[str]
+    trainable: list[str]
+
+    def lines(self) -> list[str]:
+        out = [f"frozen: {len(self.frozen)} tensors; trainable: {len(self.trainable)} tensors"]
+        for g in self.param_groups:
+            out.append(
+                f"  lr {g['lr']:.3g} for {g['name']} ({sum(p.numel() for p in g['params']):,} parameters)"
+            )
+        return out
+
+
+def keep_frozen_norms_in_eval(model: nn.Module) -> None:
+    """Make model.train() leave BatchNorm layers whose parameters are frozen in eval mode."""
+    plain_train = type(model).train
+
+    def train(mode: bool = True) -> nn.Module:
+        plain_train(model, mode)
+        if mode:
+            for m in model.modules():
+                if isinstance(m, _BatchNorm) and not any(
+                    p.requires_grad for p in m.parameters(recurse=False)
+                ):
+                    m.eval()
+        return model
+
+    model.train = train  # type: ignore[method-assign]
+
+
+def plan_finetune(
+    model: nn.Module, mode: str, lr: float, unfreeze: int = 1, lr_decay: float = 1.0
+) -> FinetunePlan:
+    """Freeze the model for `mode` and return the optimizer's parameter groups."""
+    if mode not in FINETUNE_MODES:
+        raise ValueError(f"unknown fine-tuning mode {mode!r}; choose one of {', '.join(FINETUNE_MODES)}")
+    depth = stage_of_parameters(model)
+    classifier_ids = {id(p) for p in model.get_classifier().parameters()}
+    named = dict(model.named_parameters())
+    if mode == "linear":
+        trains = {n for n, p in named.items() if id(p) in classifier_ids}
+    elif mode == "partial":
+        if unfreeze < 0:
+            raise ValueError(f"--unfreeze must be >= 0 stages, got {unfreeze}")
+        trains = {n for n in named if depth[n] <= unfreeze}
+    else:
+        trains = set(named)
+    for n, p in named.items():
+        p.requires_grad_(n in trains)
+    keep_frozen_norms_in_eval(model)
+    groups: dict[int, list] = {}
+    for n in named:
+        if n in trains:
+            groups.setdefault(depth[n] if mode == "full" else 0, []).append(named[n])
+    stages = [e["module"] for e in model.feature_info]
+    labels = {0: "head", len(stages) + 1: "stem"} | {len(stages) - i: s for i, s in enumerate(stages)}
+    param_groups = [
+        {
+            "params": params,
+            "lr": lr * lr_decay**d,
+            "name": labels[d] if mode == "full" else "trainable",
+        }
+        for d, params in sorted(groups.items())
+    ]
+    return FinetunePlan(param_groups, sorted(set(named) - trains), sorted(trains))
