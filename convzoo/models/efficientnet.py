@@ -1,0 +1,274 @@
+"""EfficientNet B0-B7 (Tan & Le 2019) and EfficientNetV2 S/M/L (Tan & Le 2021).
+
+B0 is Table 1: MBConv blocks (MobileNet v2's inverted residual with squeeze-and-excitation and
+swish), stochastic depth. B1-B7 scale B0's rows with one rule, `scale_rows(rows, width, depth)`
+(channels rounded to multiples of 8, repeats rounded up), at the coefficients of the authors'
+release; `efficientnet(phi=...)` builds new members from the paper's compound rule
+(depth 1.2^phi, width 1.1^phi, resolution 1.15^phi, Section 3.3). EfficientNetV2 replaces the
+early MBConvs by Fused-MBConvs (Table 4). The network is MobileNet v2's skeleton (`MBConvNet`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from torch import nn
+
+from ..cards import ModelCard, Paper, PaperResult
+from ..layers import make_divisible
+from ..layers.mbconv import MBConvRow, block_layouts, scale_rows, timm_converter, torchvision_converter
+from ..registry import register_model
+from .mobilenet import MBConvNet
+
+PAPER = Paper(
+    title="EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
+    authors="M. Tan, Q. V. Le",
+    year=2019,
+    link="https://arxiv.org/abs/1905.11946",
+)
+PAPER_V2 = Paper(
+    title="EfficientNetV2: Smaller Models and Faster Training",
+    authors="M. Tan, Q. V. Le",
+    year=2021,
+    link="https://arxiv.org/abs/2104.00298",
+)
+
+# Table 1, EfficientNet-B0: stage 1 is a 3x3/2 conv of 32 maps, stages 2-8 these MBConv rows
+# (MBConv1 / MBConv6 = expansion 1 / 6; SE ratio 0.25 as in the release), stage 9 a 1x1 conv of
+# 1280 maps, pooling and fc.
+EFFICIENTNET_B0_ROWS = (
+    MBConvRow(expand=1, kernel=3, stride=1, channels=16, repeats=1, se=0.25),
+    MBConvRow(expand=6, kernel=3, stride=2, channels=24, repeats=2, se=0.25),
+    MBConvRow(expand=6, kernel=5, stride=2, channels=40, repeats=2, se=0.25),
+    MBConvRow(expand=6, kernel=3, stride=2, channels=80, repeats=3, se=0.25),
+    MBConvRow(expand=6, kernel=5, stride=1, channels=112, repeats=3, se=0.25),
+    MBConvRow(expand=6, kernel=5, stride=2, channels=192, repeats=4, se=0.25),
+    MBConvRow(expand=6, kernel=3, stride=1, channels=320, repeats=1, se=0.25),
+)
+STEM_CHS, HEAD_CHS = 32, 1280
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Compound scaling coefficients of one member: width, depth, input resolution, dropout."""
+
+    width: float
+    depth: float
+    resolution: int
+    drop_rate: float = 0.2
+
+
+# The authors' release (efficientnet_builder.py); the paper gives only the rule below.
+EFFICIENTNET_SCALING = {
+    "b0": Scaling(1.0, 1.0, 224, 0.2),
+    "b1": Scaling(1.0, 1.1, 240, 0.2),
+    "b2": Scaling(1.1, 1.2, 260, 0.3),
+    "b3": Scaling(1.2, 1.4, 300, 0.3),
+    "b4": Scaling(1.4, 1.8, 380, 0.4),
+    "b5": Scaling(1.6, 2.2, 456, 0.4),
+    "b6": Scaling(1.8, 2.6, 528, 0.5),
+    "b7": Scaling(2.0, 3.1, 600, 0.5),
+}
+
+# Section 3.3, Eq. 3: depth d = alpha^phi, width w = beta^phi, resolution r = gamma^phi, found by
+# grid search on B0 under alpha * beta^2 * gamma^2 ~ 2 (each phi step about doubles the FLOPs).
+ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15
+
+
+def compound_scaling(phi: float, base_resolution: int = 224) -> Scaling:
+    """The paper's rule for member phi: width beta^phi, depth alpha^phi, resolution gamma^phi x 224."""
+    return Scaling(width=BETA**phi, depth=ALPHA**phi, resolution=round(base_resolution * GAMMA**phi))
+
+
+def efficientnet(
+    phi: float | None = None,
+    *,
+    scaling: Scaling = EFFICIENTNET_SCALING["b0"],
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    drop_rate: float | None = None,
+    drop_path_rate: float = 0.2,
+) -> MBConvNet:
+    """An EfficientNet: B0's rows scaled by `scaling`, or by the compound rule when `phi` is given.
+
+    Stem and last conv widths scale with the rows (32 x w and 1280 x w, rounded the same way).
+    Stochastic depth rises linearly to `drop_path_rate` (0.2 in the release) over the blocks.
+    """
+    if phi is not None:
+        scaling = compound_scaling(phi)
+    rows = scale_rows(EFFICIENTNET_B0_ROWS, scaling.width, scaling.depth)
+    return MBConvNet(
+        rows,
+        make_divisible(STEM_CHS * scaling.width),
+        make_divisible(HEAD_CHS * scaling.width),
+        act=nn.SiLU,
+        resolution=scaling.resolution,
+        num_classes=num_classes,
+        in_chans=in_chans,
+        drop_rate=scaling.drop_rate if drop_rate is None else drop_rate,
+        drop_path_rate=drop_path_rate,
+    )
+
+
+# EfficientNetV2: stem width, then the rows. S is Table 4 of the paper; M and L come from the
+# authors' release (the paper describes them only as scaled-up S).
+F = partial(MBConvRow, fused=True)
+EFFICIENTNET_V2_CONFIGS = {
+    "s": (24, (
+        F(expand=1, kernel=3, stride=1, channels=24, repeats=2),
+        F(expand=4, kernel=3, stride=2, channels=48, repeats=4),
+        F(expand=4, kernel=3, stride=2, channels=64, repeats=4),
+        MBConvRow(expand=4, kernel=3, stride=2, channels=128, repeats=6, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=160, repeats=9, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=2, channels=256, repeats=15, se=0.25),
+    )),
+    "m": (24, (
+        F(expand=1, kernel=3, stride=1, channels=24, repeats=3),
+        F(expand=4, kernel=3, stride=2, channels=48, repeats=5),
+        F(expand=4, kernel=3, stride=2, channels=80, repeats=5),
+        MBConvRow(expand=4, kernel=3, stride=2, channels=160, repeats=7, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=176, repeats=14, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=2, channels=304, repeats=18, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=512, repeats=5, se=0.25),
+    )),
+    "l": (32, (
+        F(expand=1, kernel=3, stride=1, channels=32, repeats=4),
+        F(expand=4, kernel=3, stride=2, channels=64, repeats=7),
+        F(expand=4, kernel=3, stride=2, channels=96, repeats=7),
+        MBConvRow(expand=4, kernel=3, stride=2, channels=192, repeats=10, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=224, repeats=19, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=2, channels=384, repeats=25, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=640, repeats=7, se=0.25),
+    )),
+}  # fmt: skip
+# evaluation resolution and dropout of the release
+EFFICIENTNET_V2_SETTINGS = {"s": (384, 0.2), "m": (480, 0.3), "l": (480, 0.4)}
+
+
+def efficientnet_v2(size: str = "s", **kwargs) -> MBConvNet:
+    """EfficientNetV2-S/M/L: BatchNorm eps 1e-3 as in the release, stochastic depth 0.2."""
+    stem_chs, rows = EFFICIENTNET_V2_CONFIGS[size]
+    resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
+    kwargs.setdefault("drop_rate", drop_rate)
+    kwargs.setdefault("drop_path_rate", 0.2)
+    norm = partial(nn.BatchNorm2d, eps=1e-3)
+    return MBConvNet(rows, stem_chs, HEAD_CHS, act=nn.SiLU, norm=norm, resolution=resolution, **kwargs)
+
+
+# ---- registration
+
+# Table 2: top-1 / top-5 accuracy (%), parameters (M) and FLOPs (B) of B0-B7.
+_RESULTS = {
+    "b0": (77.1, 93.3, 5.3, 0.39),
+    "b1": (79.1, 94.4, 7.8, 0.70),
+    "b2": (80.1, 94.9, 9.2, 1.0),
+    "b3": (81.6, 95.7, 12, 1.8),
+    "b4": (82.9, 96.4, 19, 4.2),
+    "b5": (83.6, 96.7, 30, 9.9),
+    "b6": (84.0, 96.8, 43, 19),
+    "b7": (84.3, 97.0, 66, 37),
+}
+_PARAMS = {
+    "b0": 5_288_548,
+    "b1": 7_794_184,
+    "b2": 9_109_994,
+    "b3": 12_233_232,
+    "b4": 19_341_616,
+    "b5": 30_389_784,
+    "b6": 43_040_704,
+    "b7": 66_347_960,
+}
+
+
+def _register(member: str) -> None:
+    name = f"efficientnet_{member}"
+    s = EFFICIENTNET_SCALING[member]
+    top1, top5, params_m, flops = _RESULTS[member]
+    rows = scale_rows(EFFICIENTNET_B0_ROWS, s.width, s.depth)
+    tv = torchvision_converter(block_layouts(rows), {"1": "fc"}, flat=False)
+    converters = {"torchvision": tv, "timm": timm_converter(block_layouts(rows))}
+    verified = member == "b0"
+    notes = (
+        f"B0 (Table 1) scaled by width {s.width}, depth {s.depth} at {s.resolution}x{s.resolution}: the "
+        "release's coefficients. BatchNorm eps 1e-5 as torchvision and timm (the TensorFlow release uses "
+        f"1e-3); dropout {s.drop_rate} and stochastic depth 0.2 as in the release."
+    )
+    if member == "b2":
+        notes += f" Table 2 prints 9.2M parameters; the released B2 has {_PARAMS['b2']:,}."
+    if not verified:
+        notes += (
+            f" Loads torchvision's and timm's {name} (the same layout rules as B0, whose reference "
+            "outputs are reproduced; not checked against this member's)."
+        )
+    card = ModelCard(
+        name=name,
+        family="efficientnet",
+        paper=PAPER,
+        input_size=(3, s.resolution, s.resolution),
+        params=_PARAMS[member],
+        results=(
+            PaperResult(
+                "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 2; {params_m}M params, {flops}B FLOPs"
+            ),
+            PaperResult("top-5 accuracy", top5, "ILSVRC-2012", "val", "Table 2"),
+        ),
+        compatible={"torchvision": name, "timm": name} if verified else {},
+        notes=notes,
+    )
+
+    @register_model(card, converters)
+    def build(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
+        return efficientnet(scaling=s, num_classes=num_classes, in_chans=in_chans, **kwargs)
+
+    build.__name__ = build.__qualname__ = name
+
+
+for _member in EFFICIENTNET_SCALING:
+    _register(_member)
+
+
+_V2_RESULTS = {"s": (83.9, 22, 8.8), "m": (85.1, 54, 24), "l": (85.7, 120, 53)}  # Table 7, ImageNet-1k
+_V2_PARAMS = {"s": 21_458_488, "m": 54_139_356, "l": 118_515_272}
+
+
+def _register_v2(size: str) -> None:
+    name = f"efficientnet_v2_{size}"
+    resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
+    top1, params_m, flops = _V2_RESULTS[size]
+    tv = torchvision_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[size][1]), {"1": "fc"}, flat=False)
+    notes = (
+        "Table 4 of the paper."
+        if size == "s"
+        else "Rows of the authors' release (the paper gives only V2-S's table)."
+    )
+    notes += (
+        f" BatchNorm eps 1e-3, dropout {drop_rate}, stochastic depth 0.2, evaluated at "
+        f"{resolution}x{resolution} as in the release."
+    )
+    if size != "s":
+        notes += f" Loads torchvision's {name} (same layout rules as V2-S; not checked against its outputs)."
+    card = ModelCard(
+        name=name,
+        family="efficientnet",
+        paper=PAPER_V2,
+        input_size=(3, resolution, resolution),
+        params=_V2_PARAMS[size],
+        results=(
+            PaperResult(
+                "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 7; {params_m}M params, {flops}B FLOPs"
+            ),
+        ),
+        compatible={"torchvision": name} if size == "s" else {},
+        notes=notes,
+    )
+
+    @register_model(card, {"torchvision": tv})
+    def build(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
+        return efficientnet_v2(size, num_classes=num_classes, in_chans=in_chans, **kwargs)
+
+    build.__name__ = build.__qualname__ = name
+
+
+for _size in EFFICIENTNET_V2_CONFIGS:
+    _register_v2(_size)
