@@ -100,7 +100,10 @@ NASNET_A_REDUCTION = CellSpec(
 
 @dataclass(frozen=True)
 class NASNetConfig:
-    """ "N @ F" of Tables 2-3, plus the stem width and one wiring choice of the authors' release."""
+    """Tables 2-3's "N @ F", the stem width, one wiring choice of the authors' release, and the cells.
+
+    Another searched pair of cells drops in through `dataclasses.replace(config, normal_cell=...)`.
+    """
 
     repeats: int  # N, Normal Cells per stack
     penultimate_filters: int  # F = 24 x the first stack's filters (6 states x 4 after two doublings)
@@ -109,6 +112,8 @@ class NASNetConfig:
     skip_reduction_input: bool
     drop_path_rate: float  # 1 - drop_path_keep_prob of the release's ImageNet settings
     input_size: int
+    normal_cell: CellSpec = NASNET_A_NORMAL
+    reduction_cell: CellSpec = NASNET_A_REDUCTION
 
 
 NASNET_CONFIGS = {
@@ -267,11 +272,12 @@ class Cell(nn.Module):
 def cell_plan(config: NASNetConfig) -> list[tuple[CellSpec, int]]:
     """(spec, filters) of every cell in order: two stem Reduction Cells, then three stacks (Fig. 2)."""
     f = config.penultimate_filters // 24
-    plan = [(NASNET_A_REDUCTION, f // 4), (NASNET_A_REDUCTION, f // 2)]
+    normal, reduction = config.normal_cell, config.reduction_cell
+    plan = [(reduction, f // 4), (reduction, f // 2)]
     for stack in range(3):
         if stack:
-            plan.append((NASNET_A_REDUCTION, f * 2**stack))
-        plan += [(NASNET_A_NORMAL, f * 2**stack)] * config.repeats
+            plan.append((reduction, f * 2**stack))
+        plan += [(normal, f * 2**stack)] * config.repeats
     return plan
 
 
