@@ -1,0 +1,56 @@
+"""Per-image pipelines for image folders: albumentations when installed, a plain Pillow path otherwise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+
+log = logging.getLogger("convzoo.data")
+Pipeline = Callable[[np.ndarray], np.ndarray]
+
+
+def albumentations_available() -> bool:
+    """True when the optional `albumentations` package (pip install "convzoo[aug]") imports."""
+    try:
+        import albumentations  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def build_pipeline(size: int, train: bool) -> Pipeline:
+    """HWC uint8 -> size x size HWC uint8: random-resized crop, flip, colour jitter, rotation for
+    training; resize of the shorter side to size * 8/7 and a centre crop for evaluation."""
+    if not albumentations_available():
+        if train:
+            log.warning(
+                "albumentations is not installed (pip install 'convzoo[aug]'): training without augmentation"
+            )
+        return lambda image: _resize_centre_crop(image, size)
+    import albumentations as A
+
+    if train:
+        ops = [
+            A.RandomResizedCrop(size=(size, size), scale=(0.25, 1.0)),
+            A.HorizontalFlip(),
+            A.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=0.8),
+            A.Rotate(limit=10, p=0.3),
+        ]
+    else:
+        ops = [A.SmallestMaxSize(max_size=size * 8 // 7), A.CenterCrop(height=size, width=size)]
+    compose = A.Compose(ops)
+    return lambda image: compose(image=image)["image"]
+
+
+def _resize_centre_crop(image: np.ndarray, size: int) -> np.ndarray:
+    pil = Image.fromarray(image.squeeze(-1) if image.shape[-1] == 1 else image)
+    scale = size * 8 / 7 / min(pil.size)
+    pil = pil.resize(
+        (max(size, round(pil.width * scale)), max(size, round(pil.height * scale))), Image.BILINEAR
+    )
+    left, top = (pil.width - size) // 2, (pil.height - size) // 2
+    out = np.asarray(pil.crop((left, top, left + size, top + size)))
+    return out[..., None] if out.ndim == 2 else out

@@ -1,0 +1,170 @@
+"""Every hyperparameter of a run in one dataclass, the per-family default recipes, and YAML I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OPTIMIZERS = ("sgd", "adamw")
+SCHEDULES = ("constant", "step", "cosine", "onecycle")
+
+
+@dataclass
+class TrainConfig:
+    """The hyperparameters of a training run (saved in the run directory's config.yaml)."""
+
+    model: str = "lenet5"
+    data: str = "mnist-mini"
+    data_dir: str | None = None
+    download: bool = False
+    epochs: int = 30
+    batch_size: int = 128
+    lr: float = 0.05
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    decay_norm_and_bias: bool = False  # by default norms' weights and all biases get no weight decay
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    step_epochs: int = 0  # step schedule: multiply by step_gamma every step_epochs (0: a third of the run)
+    step_gamma: float = 0.1
+    label_smoothing: float = 0.1
+    grad_clip: float = 0.0  # max global gradient norm (0: off)
+    ema_decay: float = 0.0  # exponential moving average of the weights, evaluated and saved (0: off)
+    bf16: bool = False
+    channels_last: bool = False
+    augment: str = "auto"  # batched preset for in-memory data: auto (the dataset's), none, translate, ...
+    image_size: int | None = None  # default: the dataset's size, brought up to the model's minimum
+    train_limit: int | None = None  # use only the first N training images
+    test_limit: int | None = None
+    eval_batch_size: int = 1000
+    workers: int = 0  # decoding processes for image folders
+    threads: int = 0  # torch intra-op threads (0: leave torch's setting)
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        for name in ("epochs", "batch_size", "eval_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+
+# Per-family recipes, over TrainConfig's defaults (SGD + Nesterov, cosine, warmup, label smoothing).
+FAMILY_RECIPES: dict[str, dict[str, Any]] = {
+    # Small and BN-free: AdamW with a one-cycle schedule converges in a few epochs.
+    "lenet": dict(
+        optimizer="adamw",
+        lr=3e-3,
+        weight_decay=1e-4,
+        schedule="onecycle",
+        warmup_epochs=0.0,
+        batch_size=128,
+        epochs=12,
+        label_smoothing=0.0,
+    ),
+    "alexnet": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
+    "zfnet": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
+    "vgg": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
+    "nin": dict(lr=0.02, epochs=30, warmup_epochs=2.0),
+}
+
+
+def recipe_for(model: str, family: str | None = None) -> dict[str, Any]:
+    """The default recipe's overrides for a model (by its card's family)."""
+    if family is None:
+        from ..registry import model_card
+
+        family = model_card(model).family
+    return dict(FAMILY_RECIPES.get(family, {}))
+
+
+def resolve_config(model: str, *layers: dict[str, Any]) -> TrainConfig:
+    """TrainConfig for `model`: defaults, then its family recipe, then each layer (file, then flags)."""
+    values: dict[str, Any] = {"model": model, **recipe_for(model)}
+    for layer in layers:
+        values.update({k: v for k, v in layer.items() if v is not None})
+    check_keys(values)
+    return TrainConfig(**values)
+
+
+def check_keys(values: dict[str, Any], source: str = "config") -> None:
+    """Raise ValueError naming unknown keys and the valid ones."""
+    valid = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(values) - valid)
+    if unknown:
+        raise ValueError(
+            f"{source}: unknown setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(valid))}"
+        )
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Settings from a YAML file: a flat mapping of TrainConfig fields, or a run's config.yaml."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise ValueError(f"cannot read config file {path}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path}: not valid YAML ({e})") from None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        data = data["config"]
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"{path}: expected a mapping of settings (e.g. 'epochs: 10'), got {type(data).__name__}"
+        )
+    check_keys(data, str(path))
+    return data
+
+
+def environment() -> dict[str, Any]:
+    """Versions and machine description saved with every run."""
+    import numpy
+    import torch
+
+    from .. import __version__
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {
+        "versions": {
+            "convzoo": __version__,
+            "python": sys.version.split()[0],
+            "torch": str(torch.__version__),
+            "numpy": str(numpy.__version__),
+        },
+        "machine": {
+            "platform": platform.platform(),
+            "cpu": cpu,
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        },
+    }
+
+
+def write_config(path: Path, cfg: TrainConfig, extra: dict[str, Any]) -> None:
+    """config.yaml: the hyperparameters, seed, versions and machine of a run."""
+    doc = {"config": asdict(cfg), "seed": cfg.seed, **environment(), **extra}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))

@@ -1,0 +1,60 @@
+"""Optimizers (with weight-decay exclusions) and learning-rate schedules (warmup + step/cosine/onecycle)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import TrainConfig
+
+
+def param_groups(model: nn.Module, weight_decay: float, decay_norm_and_bias: bool) -> list[dict]:
+    """Two groups: weights (decayed) and biases / norm parameters / other 1-D tensors (not decayed)."""
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.ndim > 1 or decay_norm_and_bias else no_decay).append(p)
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
+def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """SGD (momentum, Nesterov) or AdamW over param_groups()."""
+    groups = param_groups(model, cfg.weight_decay, cfg.decay_norm_and_bias)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0
+        )
+    return torch.optim.AdamW(groups, lr=cfg.lr)
+
+
+def lr_factor(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
+    """The learning rate at optimizer step `step`, as a fraction of cfg.lr."""
+    total = max(1, cfg.epochs * steps_per_epoch)
+    if cfg.schedule == "onecycle":  # Smith & Topor 2018, as torch's OneCycleLR: cosine up then down
+        peak, start, end = 0.25 * total, 1 / 25, 1 / 25e4
+        if step < peak:
+            return start + (1 - start) * (1 - math.cos(math.pi * step / peak)) / 2
+        t = min(1.0, (step - peak) / max(1, total - peak))
+        return end + (1 - end) * (1 + math.cos(math.pi * t)) / 2
+    warmup = round(cfg.warmup_epochs * steps_per_epoch)
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    if cfg.schedule == "cosine":
+        t = min(1.0, (step - warmup) / max(1, total - warmup))
+        return (1 + math.cos(math.pi * t)) / 2
+    if cfg.schedule == "step":
+        every = cfg.step_epochs or max(1, cfg.epochs // 3)
+        return cfg.step_gamma ** ((step // steps_per_epoch) // every)
+    return 1.0
+
+
+def build_scheduler(
+    optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """A per-step LambdaLR following lr_factor()."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(cfg, step, steps_per_epoch))
