@@ -1,0 +1,36 @@
+"""convzoo predict CHECKPOINT IMAGE...: the top-k classes of each image, with probabilities."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import CliError, print_json
+
+NAME = "predict"
+HELP = "classify image files with a checkpoint written by `convzoo train`"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", help="a .safetensors checkpoint from a run directory")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    parser.add_argument("--top-k", type=int, default=5, help="classes to show per image (default 5)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import DataError
+    from ..train import load_checkpoint
+    from ..train.inference import predict_images
+
+    try:
+        model, meta = load_checkpoint(args.checkpoint)
+        results = predict_images(model, meta, args.images, args.top_k)
+    except (DataError, ValueError, FileNotFoundError) as e:
+        raise CliError(str(e)) from None
+    if args.json:
+        print_json(results)
+        return 0
+    for item in results:
+        print(item["image"])
+        for row in item["top"]:
+            print(f"  {row['probability']:7.2%}  {row['class']}")
+    return 0

@@ -1,0 +1,119 @@
+"""convzoo train MODEL --data NAME: train with the model family's default recipe; write a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .common import CliError, print_json
+
+NAME = "train"
+HELP = "train a model on a dataset (default: mnist-mini, shipped with convzoo); writes a run directory"
+
+# CLI flag -> TrainConfig field, for the flags that map one to one.
+FLAGS = {
+    "data": "data",
+    "data_dir": "data_dir",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "optimizer": "optimizer",
+    "schedule": "schedule",
+    "seed": "seed",
+    "augment": "augment",
+    "ema": "ema_decay",
+    "threads": "threads",
+    "device": "device",
+    "train_limit": "train_limit",
+    "test_limit": "test_limit",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..train.config import OPTIMIZERS, SCHEDULES
+
+    parser.add_argument("model", help="registered model name (see `convzoo list`)")
+    parser.add_argument("--data", help="dataset name (mnist-mini, mnist, fashion-mnist, kmnist, cifar10, "
+                        "cifar100, shapes) or a folder with one sub-folder of images per class")  # fmt: skip
+    parser.add_argument("--data-dir", help="folder with the dataset's original files")
+    parser.add_argument("--download", action="store_true", help="fetch missing dataset files (checksummed)")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS)
+    parser.add_argument("--schedule", choices=SCHEDULES)
+    parser.add_argument("--augment", help="batched augmentation: auto, none, translate, crop-flip, flip")
+    parser.add_argument(
+        "--ema", type=float, metavar="DECAY", help="evaluate an EMA of the weights (e.g. 0.999)"
+    )
+    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast")
+    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
+    parser.add_argument("--train-limit", type=int, metavar="N", help="use only the first N training images")
+    parser.add_argument("--test-limit", type=int, metavar="N", help="use only the first N test images")
+    parser.add_argument(
+        "--config", metavar="RUN.yaml", help="settings file (any TrainConfig field); flags win"
+    )
+    parser.add_argument("--out", help="run directory (default: runs/MODEL-DATA-TIME)")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in --out after a crash or Ctrl-C"
+    )
+    parser.add_argument("--seed", type=int)
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    values = {field: getattr(args, flag) for flag, field in FLAGS.items()}
+    for flag, field in (("download", "download"), ("bf16", "bf16"), ("channels_last", "channels_last")):
+        if getattr(args, flag):
+            values[field] = True
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import DataError
+    from ..registry import UnknownModelError
+    from ..train import NonFiniteLossError, read_config_file, resolve_config, train
+    from ..train.rundir import RunDir
+
+    main_rank = os.environ.get("RANK", "0") == "0"
+    out = args.out
+    try:
+        layers = []
+        if args.resume:
+            if not args.out:
+                raise CliError("--resume needs --out DIR, the run directory to continue")
+            layers.append(RunDir(Path(args.out)).read_state()["config"])
+        if args.config:
+            layers.append(read_config_file(args.config))
+        cfg = resolve_config(args.model, *layers, _settings(args))
+        data_name = Path(cfg.data).name or "data"
+        out = out or f"runs/{cfg.model}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        result = train(cfg, out, resume=args.resume)
+    except NonFiniteLossError as e:
+        print(f"convzoo train: {e}", file=sys.stderr)
+        return 1
+    except (UnknownModelError, DataError, ValueError, FileExistsError, FileNotFoundError) as e:
+        raise CliError(str(e)) from None
+    except KeyboardInterrupt:
+        if main_rank:
+            print(
+                f"convzoo train: resume with: convzoo train {args.model} --out {out} --resume",
+                file=sys.stderr,
+            )
+        raise
+    if not main_rank:
+        return 0
+    summary = result.summary()
+    print(
+        f"{cfg.model} on {cfg.data}: test top-1 {summary['top1']:.2%} (top-5 {summary['top5']:.2%}) "
+        f"after {summary['epochs']} epochs in {summary['seconds']:.1f} s\n"
+        f"run directory: {result.run_dir}  (config.yaml, metrics.csv, curves.png, confusion.png)\n"
+        f"checkpoint: {summary['checkpoint']}"
+    )
+    if args.json:
+        print_json(summary)
+    return 0

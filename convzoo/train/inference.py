@@ -1,0 +1,82 @@
+"""Using a trained checkpoint: test-time augmentation for evaluation, and top-k predictions for images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch import nn
+
+from ..data import DataError, fit_to_size, normalize
+from ..data.augment import translate
+
+TTA_MODES = ("none", "flip", "multicrop")
+
+
+def tta_predictor(mode: str) -> Callable[[nn.Module, torch.Tensor], torch.Tensor] | None:
+    """A predict(model, x) averaging softmax over views: 'flip' (x, mirrored x), 'multicrop' (centre
+    and four views shifted by 1/16 of the size, toward each corner); None for 'none'."""
+    if mode not in TTA_MODES:
+        raise ValueError(f"unknown TTA mode {mode!r}; expected one of {', '.join(TTA_MODES)}")
+    if mode == "none":
+        return None
+
+    def views(x: torch.Tensor) -> list[torch.Tensor]:
+        if mode == "flip":
+            return [x, x.flip(-1)]
+        s = max(1, x.shape[-1] // 16)
+        n = len(x)
+        shifted = [
+            translate(x, torch.full((n,), dy), torch.full((n,), dx), s) for dy in (-s, s) for dx in (-s, s)
+        ]
+        return [x, *shifted]
+
+    def predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        probs = torch.stack([model(v).float().softmax(1) for v in views(x)]).mean(0)
+        return probs.clamp(min=1e-12).log()  # log of the averaged probabilities: usable as logits
+
+    return predict
+
+
+def load_image(path: str | Path, meta: dict[str, Any]) -> torch.Tensor:
+    """An image file as the normalised 1 x C x H x W input the checkpoint's model was trained on."""
+    in_chans, size = meta["in_chans"], meta["input_size"][-1]
+    try:
+        with Image.open(path) as img:
+            array = np.asarray(img.convert("L" if in_chans == 1 else "RGB"))
+    except (FileNotFoundError, IsADirectoryError):
+        raise DataError(f"{path}: no such image file") from None
+    except (UnidentifiedImageError, OSError) as e:
+        raise DataError(f"{path}: not a readable image ({e})") from None
+    x = torch.from_numpy(array.copy()).reshape(1, *array.shape[:2], -1).permute(0, 3, 1, 2)
+    if meta.get("data_size"):  # as the training images: the dataset's size, then the model's (28 -> 32)
+        x = fit_to_size(x, meta["data_size"])
+    x = fit_to_size(x, size)
+    return normalize(x, torch.tensor(meta["mean"]), torch.tensor(meta["std"]))
+
+
+@torch.inference_mode()
+def predict_images(
+    model: nn.Module, meta: dict[str, Any], paths: Sequence[str | Path], k: int = 5
+) -> list[dict]:
+    """For each image: [{"class", "index", "probability"}] of the top k classes."""
+    classes = meta.get("classes") or [str(i) for i in range(meta["num_classes"])]
+    k = max(1, min(k, len(classes)))
+    results = []
+    for path in paths:
+        probs = model.eval()(load_image(path, meta)).float().softmax(1)[0]
+        top = probs.topk(k)
+        results.append(
+            {
+                "image": str(path),
+                "top": [
+                    {"class": classes[i], "index": int(i), "probability": float(p)}
+                    for p, i in zip(top.values, top.indices, strict=True)
+                ],
+            }
+        )
+    return results
