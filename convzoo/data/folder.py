@@ -18,7 +18,8 @@ from .pipelines import Pipeline, build_pipeline
 from .tensors import normalize
 
 log = logging.getLogger("convzoo.data")
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
+# As torchvision's ImageFolder: GIFs (often placeholders, like hymenoptera's imageNotFound.gif) are skipped.
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 
 
 def readable_image(path: Path) -> bool:
@@ -49,7 +50,9 @@ def scan_classes(root: Path) -> tuple[list[tuple[Path, int]], list[str]]:
         found = 0
         for path in sorted(p for p in (root / name).rglob("*") if p.is_file() and not p.name.startswith(".")):
             if path.suffix.lower() not in IMAGE_SUFFIXES:
-                log.warning("skipping %s: not an image file", path)
+                log.warning(
+                    "skipping %s: not a supported image file (%s)", path, ", ".join(sorted(IMAGE_SUFFIXES))
+                )
             elif readable_image(path):
                 samples.append((path, label))
                 found += 1
