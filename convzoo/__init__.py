@@ -1,5 +1,6 @@
 """convzoo: the convolutional networks that shaped computer vision, faithful to their papers."""
 
+from .analysis import summary
 from .cards import ModelCard, Paper, PaperResult
 from .contract import Classifier, ClassifierOutput, DensePredictor
 from .registry import UnknownModelError, create_model, list_models, model_card
@@ -22,4 +23,5 @@ __all__ = [
     "list_models",
     "load_weights",
     "model_card",
+    "summary",
 ]

@@ -1,27 +1,39 @@
-"""convzoo summary MODEL: a per-layer table (name, type, output shape, parameters)."""
+"""convzoo summary MODEL: a per-layer table (shapes, parameters, MACs, receptive fields, memory)."""
 
 from __future__ import annotations
 
 import argparse
 
-from ..analysis import summary
-from .common import CliError, build_model, parse_input_size, print_json
+from ..analysis import summarize_registered
+from ..registry import UnknownModelError
+from .common import CliError, parse_input_size, print_json
 
 NAME = "summary"
-HELP = "per-layer table of a model: output shapes and parameters"
+HELP = "per-layer table of a model: output shapes, parameters, MACs, receptive fields, activation memory"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="registered model name (see `convzoo list`)")
     parser.add_argument("--input-size", type=parse_input_size, help="C,H,W (default: the paper's input size)")
+    parser.add_argument(
+        "--depth",
+        type=int,
+        metavar="N",
+        help="merge layers below N dotted levels into one row (e.g. 1: stages)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    model = build_model(args.model)
+    if args.depth is not None and args.depth < 1:
+        raise CliError(f"--depth must be at least 1, got {args.depth}")
     try:
-        result = summary(model, args.input_size)
-    except ValueError as e:
+        result = summarize_registered(args.model, args.input_size)
+    except UnknownModelError as e:
         raise CliError(str(e)) from None
+    except (ValueError, RuntimeError) as e:
+        raise CliError(str(e).strip().splitlines()[0]) from None
+    if args.depth is not None:
+        result = result.at_depth(args.depth)
     if args.json:
         print_json(result.to_dict())
     else:

@@ -1,0 +1,172 @@
+"""Analysis: MACs equal the reference records, receptive fields by hand, rows add up, the JSON schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from conftest import REFERENCE_DIR
+from torch import nn
+
+import convzoo
+from convzoo.analysis import AxisField, summarize_registered, summary
+from convzoo.analysis.build import build_on_meta
+from convzoo.cli import main
+
+RECORDS = sorted(p.stem for p in REFERENCE_DIR.glob("*.json"))
+
+
+def models_loading(ref: dict) -> list[str]:
+    """Registered models whose card lists the record's library:model as compatible."""
+    return [
+        n
+        for n in convzoo.list_models()
+        if convzoo.model_card(n).compatible.get(ref["library"]) == ref["model"]
+    ]
+
+
+@pytest.mark.parametrize("record", RECORDS)
+def test_total_macs_equal_the_reference_record(record, seeded):
+    ref = seeded.load(record)
+    names = models_loading(ref)
+    if not names:
+        pytest.skip(f"no registered model loads {ref['library']}:{ref['model']} yet")
+    for name in names:
+        result = summarize_registered(name, tuple(ref["input_shape"][1:]))
+        assert result.total_macs == ref["macs"], f"{name} at {ref['input_shape'][1:]}"
+        assert result.total_params == ref["params"]
+
+
+def one_model_per_family() -> list[str]:
+    """The smallest model (by parameters) of each family; every model runs in the slow sweep."""
+    smallest: dict[str, str] = {}
+    for name in convzoo.list_models():
+        card = convzoo.model_card(name)
+        if card.family not in smallest or card.params < convzoo.model_card(smallest[card.family]).params:
+            smallest[card.family] = name
+    return sorted(smallest.values())
+
+
+def check_summary_adds_up(name: str) -> None:
+    model = build_on_meta(name)
+    size = max(getattr(model, "min_input_size", 32), 32)
+    result = summary(model, (model.in_chans, size, size)).to_dict()
+    rows, total = result["layers"], result["total"]
+    assert rows and total["macs"] > 0
+    for key in ("params", "trainable_params", "macs", "activation_bytes"):
+        assert sum(r[key] for r in rows) == total[key], key
+    assert total["params"] == convzoo.model_card(name).params
+    assert any(r["rf_size"] and r["rf_size"][0] > 1 for r in rows)
+
+
+@pytest.mark.parametrize("name", one_model_per_family())
+def test_summary_rows_add_up_for_each_family(name):
+    check_summary_adds_up(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", convzoo.list_models())
+def test_summary_rows_add_up_for_every_model(name):
+    check_summary_adds_up(name)
+
+
+def rf_of(result, name: str) -> tuple:
+    row = result.row(name)
+    return row.rf_size[0], row.rf_stride[0]
+
+
+def test_vgg16_receptive_fields_match_araujo_et_al():
+    result = summarize_registered("vgg16")
+    assert rf_of(result, "stages.4.2.conv") == (196, 16)  # conv5_3
+    assert rf_of(result, "stages.4.pool") == (212, 32)  # pool5
+    assert rf_of(result, "stages.0.0.conv") == (3, 1)
+    # centred windows: the field of pool5's first unit spans [-90, 121], 90 pixels of padding
+    assert result.row("stages.4.pool").rf_start == [15.5, 15.5]
+
+
+@pytest.mark.parametrize("name", ["alexnet", "alexnet_owt"])
+def test_alexnet_receptive_fields(name):
+    result = summarize_registered(name)
+    assert rf_of(result, "features.conv1.conv") == (11, 4)
+    assert rf_of(result, "features.conv5.conv") == (163, 16)
+    assert rf_of(result, "features.conv5.pool") == (195, 32)
+    assert result.row("head.fc6").rf_stride == [None, None]  # fully connected: no spatial layout left
+
+
+class TwoPaths(nn.Module):
+    """A 1x1 path and a 3x3-3x3 path, added: the sum sees the larger field (5), not the first (1)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.short = nn.Conv2d(1, 1, 1)
+        self.long = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 3, stride=2, padding=1))
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.pool(self.short(x)), self.long(x)], dim=1) * 2
+
+
+def test_branches_take_the_largest_field_over_all_paths():
+    result = summary(TwoPaths(), (1, 16, 16))
+    assert rf_of(result, "pool") == (2, 2)
+    assert rf_of(result, "long.1") == (5, 2)
+    assert result.row("(top)").rf_size == [5, 5]  # the cat and the multiply, outside any submodule
+
+
+def last_spatial_field(result) -> tuple:
+    row = [r for r in result.layers if r.rf_stride and r.rf_stride[0] is not None][-1]
+    return row.rf_size[0], row.rf_stride[0]
+
+
+# Araujo et al. 2019, Table 1: receptive fields of the last feature map of branching nets
+@pytest.mark.parametrize(
+    ("name", "size"), [("resnet50", 483), ("resnet101", 1027), ("resnet152", 1507), ("mobilenet_v1", 315)]
+)
+def test_receptive_fields_of_published_nets(name, size):
+    if name not in convzoo.list_models():
+        pytest.skip(f"{name} is not registered")
+    assert last_spatial_field(summarize_registered(name)) == (size, 32)
+
+
+def test_summary_json_schema_and_depth(capsys):
+    assert main(["summary", "alexnet", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"model", "input_size", "layers", "total"}
+    keys = {"name", "type", "output_shape", "params", "macs", "rf_size", "rf_stride", "rf_start"}
+    assert all(keys | {"activation_bytes"} <= set(r) for r in result["layers"])
+    assert set(result["total"]) >= {"params", "trainable_params", "macs", "activation_bytes"}
+    assert result["input_size"] == [3, 227, 227] and result["total"]["params"] == 60_965_224
+    conv1 = result["layers"][0]
+    assert conv1["macs"] == 96 * 3 * 11 * 11 * 55 * 55
+    assert conv1["activation_bytes"] == 96 * 55 * 55 * 4
+    assert main(["summary", "alexnet", "--depth", "1", "--json"]) == 0
+    top = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in top["layers"]] == ["features", "head"]
+    assert sum(r["macs"] for r in top["layers"]) == result["total"]["macs"]
+    assert main(["summary", "alexnet", "--depth", "2"]) == 0
+    assert "features.conv5" in capsys.readouterr().out
+
+
+def test_frozen_parameters_and_skipped_aux_heads_are_reported():
+    model = build_on_meta("googlenet")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    result = summary(model, (3, 224, 224))
+    assert result.trainable_params == 0 and result.total_params == convzoo.model_card("googlenet").params
+    skipped = [r for r in result.layers if not r.ran]
+    assert skipped and all(r.name.startswith("aux") for r in skipped)
+    assert sum(r.params for r in result.layers) == result.total_params
+
+
+def test_summary_on_meta_leaves_the_weights_alone():
+    model = convzoo.create_model("lenet5_modern")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    result = summary(model, device="meta")
+    assert result.total_macs > 0
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert next(model.parameters()).device.type == "cpu"
+
+
+def test_axis_field_union_covers_every_unit():
+    assert AxisField(3, 2, 0).union(4) == AxisField(9, None, 3.0)
