@@ -211,9 +211,9 @@ class ResNet(Classifier):
         super().__init__()
         self.num_classes, self.in_chans = num_classes, in_chans
         self.default_input_size = (in_chans, cfg.input_size, cfg.input_size)
-        # With "same" padding every layer maps any size >= 1 to >= 1; Caffe's unpadded pooling needs
-        # a 3x3 map after the stride-2 stem, i.e. at least 5x5 input.
-        self.min_input_size = 5 if cfg.ceil_pool else 1
+        # With "same" padding every layer maps any size >= 1 to >= 1; Caffe's unpadded ceil-mode
+        # pooling needs a 2x2 map after the stride-2 stem, i.e. at least 3x3 input.
+        self.min_input_size = 3 if cfg.ceil_pool else 1
         self.stem, reduction = make_stem(cfg, in_chans)
         self.stages = nn.Sequential()
         self.feature_info = []
