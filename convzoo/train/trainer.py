@@ -189,7 +189,7 @@ class Trainer:
             )
             where = f" at {self.run.last}" if self.run and self.history else ""
             raise NonFiniteLossError(
-                f"loss became {float(loss):g} at epoch {epoch}, step {step + 1}: "
+                f"loss became {float(loss.detach()):g} at epoch {epoch}, step {step + 1}: "
                 f"training stopped{kept}{where}. "
                 "Lower --lr or set grad_clip."
             )
