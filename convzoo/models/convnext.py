@@ -208,19 +208,11 @@ def _register(name: str, config: str, params: int, top1: float, drop_path_rate: 
     converters = {"torchvision": from_torchvision} if card.compatible else {}
 
     @register_model(card, converters)
-    def build(
-        num_classes: int = 1000,
-        in_chans: int = 3,
-        drop_rate: float = 0.0,
-        drop_path_rate: float = drop_path_rate,
-        layer_scale_init: float = 1e-6,
-    ) -> ConvNeXt:
-        return ConvNeXt(
-            CONVNEXT_CONFIGS[config], num_classes, in_chans, drop_rate, drop_path_rate, layer_scale_init
-        )
+    def build(**kwargs) -> ConvNeXt:
+        return ConvNeXt(CONVNEXT_CONFIGS[config], **{"drop_path_rate": drop_path_rate, **kwargs})
 
     build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"ConvNeXt-{config}."
+    build.__doc__ = f"ConvNeXt-{config}; keyword arguments as ConvNeXt's (drop_path_rate: the paper's)."
 
 
 for _variant in _VARIANTS:

@@ -294,27 +294,11 @@ def _register(name: str, config: str, patch: int, params: int) -> None:
     converters = {"torchvision": from_torchvision} if tv_name else {}
 
     @register_model(card, converters)
-    def build(
-        num_classes: int = 1000,
-        in_chans: int = 3,
-        img_size: int = 224,
-        drop_rate: float = 0.0,
-        drop_path_rate: float = 0.0,
-        pos_embed_mode: str = "bicubic",
-    ) -> VisionTransformer:
-        return VisionTransformer(
-            VIT_CONFIGS[config],
-            patch,
-            num_classes,
-            in_chans,
-            img_size,
-            drop_rate,
-            drop_path_rate,
-            pos_embed_mode,
-        )
+    def build(**kwargs) -> VisionTransformer:
+        return VisionTransformer(VIT_CONFIGS[config], patch, **kwargs)
 
     build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"ViT-{config}/{patch}."
+    build.__doc__ = f"ViT-{config}/{patch}; keyword arguments as VisionTransformer's."
 
 
 for _variant in _VARIANTS:
