@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from torch import nn
 import convzoo
 from convzoo.analysis import AxisField, summarize_registered, summary
 from convzoo.analysis.build import build_on_meta
+from convzoo.analysis.design import design
 from convzoo.cli import main
 
 RECORDS = sorted(p.stem for p in REFERENCE_DIR.glob("*.json"))
@@ -170,3 +172,51 @@ def test_summary_on_meta_leaves_the_weights_alone():
 
 def test_axis_field_union_covers_every_unit():
     assert AxisField(3, 2, 0).union(4) == AxisField(9, None, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("topic", "ratio"),
+    [
+        ("5x5-vs-3x3", Fraction(25, 18)),
+        ("7x7-vs-3x3", Fraction(49, 27)),
+        ("bottleneck", Fraction(589824, 69632)),
+    ],
+)
+def test_design_ratios_are_exact(topic, ratio):
+    result = design(topic, size=8)
+    assert result.macs_ratio == ratio and result.params_ratio == ratio
+    assert result.rows[0].rf_size == result.rows[1].rf_size
+
+
+def test_bottleneck_counts_per_output_position_at_256_channels(capsys):
+    assert main(["design", "bottleneck", "--size", "7", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [r["macs_per_position"] for r in result["rows"]] == [589_824, 16_384 + 36_864 + 16_384]
+    assert result["rows"][0]["macs"] == 589_824 * 7 * 7
+    assert result["ratio"]["of"] == ["3x3 conv", "bottleneck"]
+
+
+def test_separable_inception_se_and_mbconv_designs():
+    c = 64
+    sep = design("separable", channels=c, size=4)
+    assert sep.macs_ratio == Fraction(9 * c * c, 9 * c + c * c)
+    # GoogLeNet 3a at 28x28: naive 1x1/3x3/5x5 on 192 maps vs the reductions of Table 1
+    inc = design("inception")
+    assert inc.row("naive").macs == 28 * 28 * 192 * (64 + 128 * 9 + 32 * 25)
+    assert inc.row("reduced").macs == 28 * 28 * (192 * (64 + 96 + 16 + 32) + 96 * 128 * 9 + 16 * 32 * 25)
+    squeeze = design("se", channels=c, size=4)
+    assert squeeze.row("with SE").params - squeeze.row("plain").params == 2 * c * (c // 16) + c + c // 16
+    assert squeeze.row("with SE").macs - squeeze.row("plain").macs == 2 * c * (c // 16)
+    mb = design("mbconv", channels=16, size=4)
+    macs = [mb.row(f"MBConv t={t}").macs_per_position for t in (2, 4, 6)]
+    assert macs == [2 * t * 16 * 16 + 9 * t * 16 for t in (2, 4, 6)]
+
+
+def test_design_rejects_an_unknown_topic_and_tiny_widths(capsys):
+    with pytest.raises(ValueError, match="unknown design topic"):
+        design("7x7-vs-1x1")
+    assert main(["design", "se", "--channels", "2"]) == 2
+    assert "at least 4 channels" in capsys.readouterr().err
+    assert main(["design", "inception"]) == 0
+    out = capsys.readouterr().out
+    assert "756/319" in out and "naive" in out
