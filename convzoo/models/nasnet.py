@@ -389,14 +389,21 @@ def timm_converter(repeats: int):
     return from_timm
 
 
-_VARIANTS = (  # name, config, parameters, Table 2/3 top-1, top-5 (%), multiply-adds, compatible
-    ("nasnet_a_large", "large", 88_753_150, 82.7, 96.2, "23.8B", {"timm": "nasnetalarge"}),
-    ("nasnet_a_mobile", "mobile", 5_289_978, 74.0, 91.6, "564M", {}),
+_VARIANTS = (  # name, config, parameters, Table 2/3: top-1, top-5 (%), parameters, mult-adds; compatible
+    ("nasnet_a_large", "large", 88_753_150, 82.7, 96.2, "88.9M", "23.8B", {"timm": "nasnetalarge"}),
+    ("nasnet_a_mobile", "mobile", 5_289_978, 74.0, 91.6, "5.3M", "564M", {}),
 )
 
 
 def _register(
-    name: str, key: str, params: int, top1: float, top5: float, madds: str, compatible: dict
+    name: str,
+    key: str,
+    params: int,
+    top1: float,
+    top5: float,
+    paper_params: str,
+    madds: str,
+    compatible: dict,
 ) -> None:
     config = NASNET_CONFIGS[key]
     size = config.input_size
@@ -414,8 +421,8 @@ def _register(
         ),
         compatible=compatible,
         notes=(
-            f"{label}, {madds} multiply-adds in the paper. The paper's parameter count (88.9M / 5.3M) "
-            "includes BatchNorm running statistics; the exact count here is of trainable parameters. "
+            f"{label}: {paper_params} parameters and {madds} multiply-adds in the paper, whose count "
+            "includes BatchNorm's moving statistics; the exact count here is of trainable parameters. "
             "Wiring, padding (TF 'SAME') and the cells' 1x1 preprocessing follow the authors' TF-slim "
             "release; stride-2 average pooling counts its zero padding, as timm's port does. The "
             "auxiliary classifier used in training is left out. Drop path (rate "
