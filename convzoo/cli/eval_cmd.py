@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tta", choices=("none", "flip", "multicrop"), default="none", help="test-time augmentation"
     )
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N test images")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
             f"from {meta['in_chans']}-channel images; "
             f"{data} has {ds.num_classes} classes and {ds.in_chans} channels"
         )
-    test = ds.test.resized(meta["input_size"][-1])
+    test = ds.test.subset(args.limit) if hasattr(ds.test, "subset") else ds.test
+    test = test.resized(meta["input_size"][-1])
     mean, std = ds.stats()
     result = evaluate(
         model, test.batches(args.batch_size, mean, std), ds.num_classes, predict=tta_predictor(args.tta)
