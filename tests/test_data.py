@@ -258,3 +258,98 @@ def test_sharded_batches_match_the_global_batch():
     whole, r0, r1 = run(0, 1), run(0, 2), run(1, 2)
     for (x, y), (x0, _), (x1, y1) in zip(whole, r0, r1, strict=True):
         assert torch.equal(x[0::2], x0) and torch.equal(x[1::2], x1) and torch.equal(y[1::2], y1)
+
+
+# ---- --download against a local server ------------------------------------------------------------
+
+
+@pytest.fixture
+def http_files():
+    """A 127.0.0.1 server of an in-memory {path: bytes} dict, honouring Range; records each request."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    files: dict[str, bytes] = {}
+    requests: list[tuple[str, str | None]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append((self.path, self.headers.get("Range")))
+            body = files.get(self.path.lstrip("/"))
+            if body is None:
+                self.send_error(404)
+                return
+            start = int(self.headers["Range"].split("=")[1].rstrip("-")) if self.headers.get("Range") else 0
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(body) - start))
+            self.end_headers()
+            self.wfile.write(body[start:])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/", files, requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_verifies_caches_and_resumes(tmp_path, http_files):
+    from dataclasses import replace
+
+    from convzoo.data.catalog import DATASETS
+    from convzoo.data.download import fetch_dataset
+    from convzoo.data.idx import file_md5
+
+    url, files, requests = http_files
+    source = write_mnist_like(tmp_path / "source")
+    for path in source.iterdir():
+        files[path.name] = path.read_bytes()
+    spec = replace(DATASETS["mnist"], url=url, files={p.name: file_md5(p) for p in source.iterdir()})
+    root = tmp_path / "home" / "mnist"
+    first = files["train-images-idx3-ubyte.gz"]
+    root.mkdir(parents=True)
+    (root / "train-images-idx3-ubyte.gz.part").write_bytes(first[:1000])  # an interrupted download
+    fetch_dataset(spec, root)
+    assert ("/train-images-idx3-ubyte.gz", "bytes=1000-") in requests and len(requests) == 4
+    assert (root / "train-images-idx3-ubyte.gz").read_bytes() == first
+    fetch_dataset(spec, root)
+    assert len(requests) == 4  # cached: nothing fetched again
+    assert len(load_dataset("mnist", root, verify=False).train) == 20
+
+    bad = replace(spec, files={**spec.files, "t10k-labels-idx1-ubyte.gz": "0" * 32})
+    (root / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz: downloaded file has the wrong checksum"):
+        fetch_dataset(bad, root)
+    assert not list(root.glob("*.part")) and not (root / "t10k-labels-idx1-ubyte.gz").exists()
+
+
+def test_download_extracts_archives_safely(tmp_path, http_files):
+    import io
+    import tarfile
+    from dataclasses import replace
+
+    from convzoo.data.catalog import DATASETS
+    from convzoo.data.download import fetch_dataset
+
+    url, files, _ = http_files
+    write_cifar(tmp_path / "src" / "cifar-10-batches-py")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(tmp_path / "src" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    files["good.tar.gz"] = buf.getvalue()
+    spec = replace(DATASETS["cifar10"], url=url, archive="good.tar.gz", files={"good.tar.gz": None})
+    fetch_dataset(spec, tmp_path / "cifar")
+    assert len(load_cifar("cifar10", tmp_path / "cifar")[0]) == 30
+
+    evil = io.BytesIO()
+    with tarfile.open(fileobj=evil, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../escaped.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"bad"))
+    files["evil.tar.gz"] = evil.getvalue()
+    with pytest.raises(DataError, match=r"evil.tar.gz: cannot extract safely"):
+        fetch_dataset(replace(spec, archive="evil.tar.gz", files={}), tmp_path / "x")
+    assert not (tmp_path / "escaped.txt").exists()
