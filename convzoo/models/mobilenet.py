@@ -320,31 +320,35 @@ def v3_layouts(config: str) -> list[tuple[str, tuple[str, ...]]]:
 
 # ---- registration
 
-_V1_RESULTS = {  # Table 6 (width multiplier), ImageNet top-1 accuracy (%), 224x224
-    1.0: 70.6,
-    0.75: 68.4,
-    0.5: 63.7,
-    0.25: 50.6,
-}
-_V1_PAPER_PARAMS = {1.0: 4.2, 0.75: 2.6, 0.5: 1.3, 0.25: 0.5}  # millions, Table 6
-_V1_RESOLUTION_RESULTS = {192: 69.1, 160: 67.2, 128: 64.4}  # Table 7, 1.0 MobileNet
+# Table 6 (width multipliers at 224x224): ImageNet top-1 accuracy (%), million mult-adds, million
+# parameters; Table 7 (1.0 MobileNet at lower resolutions): accuracy, million mult-adds.
+_V1_TABLE6 = {1.0: (70.6, 569, 4.2), 0.75: (68.4, 325, 2.6), 0.5: (63.7, 149, 1.3), 0.25: (50.6, 41, 0.5)}
+_V1_TABLE7 = {192: (69.1, 418), 160: (67.2, 290), 128: (64.4, 186)}
 _V1_NOTES = (
     "Table 1 of the paper, with the last depthwise conv at stride 1 (the table's s2 contradicts its "
-    "7x7 -> 7x7 sizes). Width multiplier alpha via `alpha`, resolution multiplier via `resolution`."
+    "7x7 -> 7x7 sizes). Width multipliers 1.0/0.75/0.5/0.25 are registered names (MobileNetV1(alpha=...) "
+    "builds others); the resolution multiplier is create_model(name, resolution=...)."
 )
 
 
 def _v1_card(name: str, alpha: float, params: int, notes: str, compatible: dict) -> ModelCard:
+    top1, madds, paper_params = _V1_TABLE6[alpha]
     results = [
         PaperResult(
-            "top-1 accuracy", _V1_RESULTS[alpha], "ILSVRC-2012", "val", f"{alpha} MobileNet-224, Table 6"
-        ),
-        PaperResult("parameters (M)", _V1_PAPER_PARAMS[alpha], "ILSVRC-2012", "-", "Table 6"),
-    ]
+            "top-1 accuracy", top1, "ILSVRC-2012", "val",
+            f"{alpha} MobileNet-224, Table 6; {madds}M mult-adds, {paper_params}M parameters",
+        )
+    ]  # fmt: skip
     if alpha == 1.0:
         results += [
-            PaperResult("top-1 accuracy", acc, "ILSVRC-2012", "val", f"1.0 MobileNet-{res}, Table 7")
-            for res, acc in _V1_RESOLUTION_RESULTS.items()
+            PaperResult(
+                "top-1 accuracy",
+                acc,
+                "ILSVRC-2012",
+                "val",
+                f"1.0 MobileNet-{res}, Table 7; {madds}M mult-adds",
+            )
+            for res, (acc, madds) in _V1_TABLE7.items()
         ]
     return ModelCard(
         name=name,
@@ -418,8 +422,8 @@ def mobilenet_v2_100(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MB
         results=(
             PaperResult("top-1 accuracy", 74.7, "ILSVRC-2012", "val", "Table 4; 6.9M parameters, 585M MAdds"),
         ),
-        notes="Table 2 with width multiplier 1.4 (stem 48, last conv 1792). The paper's 6.9M parameters "
-        "are not what this rule gives (6.1M, as every released 1.4 model).",
+        notes="Table 2 with width multiplier 1.4 (stem 48, last conv 1792). Table 4 prints 6.9M parameters; "
+        "the width rule of the release gives 6.1M.",
     )
 )
 def mobilenet_v2_140(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
