@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,10 +11,9 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from .augment import BatchAugment
 from .errors import DataError
 from .pipelines import Pipeline, build_pipeline
-from .tensors import normalize
+from .tensors import Batches, Plan, Split, normalize
 
 log = logging.getLogger("convzoo.data")
 # As torchvision's ImageFolder: GIFs (often placeholders, like hymenoptera's imageNotFound.gif) are skipped.
@@ -62,7 +60,7 @@ def scan_classes(root: Path) -> tuple[list[tuple[Path, int]], list[str]]:
 
 
 @dataclass
-class FolderSplit(torch.utils.data.Dataset):
+class FolderSplit(Split, torch.utils.data.Dataset):
     """Images read from files on demand through a per-image pipeline, at image_size x image_size."""
 
     samples: list[tuple[Path, int]]
@@ -96,29 +94,19 @@ class FolderSplit(torch.utils.data.Dataset):
         out = pipeline(image)
         return torch.from_numpy(np.ascontiguousarray(out)).permute(2, 0, 1), label
 
-    def batches(
-        self,
-        batch_size: int,
-        mean: torch.Tensor,
-        std: torch.Tensor,
-        *,
-        generator: torch.Generator | None = None,
-        augment: BatchAugment | None = None,
-        rank: int = 0,
-        world: int = 1,
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Normalised (x, y) batches decoded by `workers` processes; sharded across ranks like ArraySplit."""
-        del augment  # per-image augmentation happens in the pipeline
-        n = len(self)
-        order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-        if generator is not None:  # the pipeline's own randomness follows the run's seed
+    def batches(self, batch_size: int, mean: torch.Tensor, std: torch.Tensor, **options) -> Batches:
+        """As Split.batches; the per-image pipeline's own randomness follows the run's generator."""
+        generator = options.get("generator")
+        if generator is not None:
             seed = int(torch.randint(0, 2**31, (1,), generator=generator))
             random.seed(seed)
             np.random.seed(seed)
-        chunks = [order[i : i + batch_size][rank::world].tolist() for i in range(0, n, batch_size)]
-        loader = torch.utils.data.DataLoader(
-            self, batch_sampler=[c for c in chunks if c], num_workers=self.workers
-        )
+        return super().batches(batch_size, mean, std, **{**options, "augment": None})
+
+    def serve(self, plan: Plan, mean: torch.Tensor, std: torch.Tensor, augment: object = None) -> Batches:
+        """Normalised (x, y) batches decoded by `workers` processes (augmented by the pipeline)."""
+        chunks = [idx.tolist() for idx, _ in plan]
+        loader = torch.utils.data.DataLoader(self, batch_sampler=chunks, num_workers=self.workers)
         for images, labels in loader:
             yield normalize(images, mean, std), labels
 

@@ -32,8 +32,68 @@ def normalize(images: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> to
     return images.float().div_(255).sub_(mean.view(1, -1, 1, 1)).div_(std.view(1, -1, 1, 1))
 
 
+Batches = Iterator[tuple[torch.Tensor, torch.Tensor]]
+Plan = Iterator[tuple[torch.Tensor, torch.Tensor | None]]
+
+
+class Split:
+    """What the trainer iterates: normalised (x, y) batches, shuffled, augmented and sharded."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def serve(
+        self, plan: Plan, mean: torch.Tensor, std: torch.Tensor, augment: BatchAugment | None
+    ) -> Batches:
+        """The batches of a plan (see plan_batches)."""
+        raise NotImplementedError
+
+    def batches(
+        self,
+        batch_size: int,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        *,
+        generator: torch.Generator | None = None,
+        augment: BatchAugment | None = None,
+        rank: int = 0,
+        world: int = 1,
+    ) -> Batches:
+        """Normalised (x, y) batches; shuffled and augmented when a generator is given.
+
+        With world > 1 each global batch is split across ranks (rank r takes items r, r+world, ...),
+        like DistributedSampler, so N ranks at batch B/N see what one process sees at batch B.
+        """
+        return self.serve(
+            plan_batches(len(self), batch_size, generator, augment, rank, world), mean, std, augment
+        )
+
+
+def plan_batches(
+    n: int,
+    batch_size: int,
+    generator: torch.Generator | None,
+    augment: BatchAugment | None,
+    rank: int,
+    world: int,
+) -> Plan:
+    """(indices, augmentation parameters) of this rank's share of each global batch."""
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        if generator is not None and len(idx) < world:
+            break  # training: no rank may get an empty batch (evaluation keeps every item)
+        params = augment.sample(len(idx), generator) if augment and augment.active and generator else None
+        if world > 1:
+            idx = idx[rank::world]
+            params = params[rank::world] if params is not None else None
+            if not len(idx):
+                continue
+        yield idx, params
+
+
 @dataclass
-class ArraySplit:
+class ArraySplit(Split):
     """One split of an in-memory dataset: uint8 images N x C x H x W and int64 labels N."""
 
     images: torch.Tensor
@@ -70,34 +130,11 @@ class ArraySplit:
         """The first `count` items (all when None)."""
         return self if count is None else ArraySplit(self.images[:count], self.labels[:count])
 
-    def batches(
-        self,
-        batch_size: int,
-        mean: torch.Tensor,
-        std: torch.Tensor,
-        *,
-        generator: torch.Generator | None = None,
-        augment: BatchAugment | None = None,
-        rank: int = 0,
-        world: int = 1,
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Normalised (x, y) batches; shuffled and augmented when a generator is given.
-
-        With world > 1 each global batch is split across ranks (rank r takes items r, r+world, ...),
-        like DistributedSampler, so N ranks at batch B/N see what one process sees at batch B.
-        """
-        n = len(self)
-        order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            if generator is not None and len(idx) < world:
-                break  # training: no rank may get an empty batch (evaluation keeps every item)
-            params = augment.sample(len(idx), generator) if augment and augment.active and generator else None
-            if world > 1:
-                idx = idx[rank::world]
-                params = params[rank::world] if params is not None else None
-                if not len(idx):
-                    continue
+    def serve(
+        self, plan: Plan, mean: torch.Tensor, std: torch.Tensor, augment: BatchAugment | None
+    ) -> Batches:
+        """Normalised (x, y) batches, augmented by the plan's parameters."""
+        for idx, params in plan:
             images = self.images[idx]
             if params is not None:
                 images = augment.apply(images, params)
