@@ -1,0 +1,370 @@
+"""Facts of the Inception family and Xception that the generic model tests do not check."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+import convzoo
+from convzoo.contract import ClassifierOutput
+from convzoo.layers.inception import ResidualInception, parse_branch, parse_layer
+from convzoo.layers.lrn import LocalResponseNorm
+from convzoo.layers.separable import SeparableConv2d
+from convzoo.models import googlenet as googlenet_module
+from convzoo.models import inception as inception_module
+from convzoo.models import xception as xception_module
+from convzoo.weights import UnplacedKeysError
+
+
+def on_meta(name: str, **kwargs) -> nn.Module:
+    """The model with meta tensors: shapes without the cost of allocating or running anything."""
+    with torch.device("meta"):
+        return convzoo.create_model(name, **kwargs).eval()
+
+
+def output_shapes(model: nn.Module, size: int, modules: list[str]) -> dict[str, tuple[int, ...]]:
+    """C x H x W of the named modules' outputs for one size x size image (on the meta device)."""
+    found, named = {}, dict(model.named_modules())
+    hooks = [
+        named[n].register_forward_hook(lambda m, i, o, n=n: found.__setitem__(n, tuple(o.shape[1:])))
+        for n in modules
+    ]
+    with torch.no_grad():
+        model(torch.empty(1, model.in_chans, size, size, device="meta"))
+    for h in hooks:
+        h.remove()
+    return found
+
+
+def n_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+# --- GoogLeNet -----------------------------------------------------------------------------------
+
+
+def test_googlenet_grid_follows_table_1():
+    """Table 1's "output size" column at 224x224, which needs Caffe's rounded-up pooling."""
+    model = on_meta("googlenet")
+    expected = {
+        "features.conv1": (64, 112, 112),
+        "features.pool1": (64, 56, 56),
+        "features.conv3": (192, 56, 56),
+        "features.pool2": (192, 28, 28),
+        "features.inception3a": (256, 28, 28),
+        "features.inception3b": (480, 28, 28),
+        "features.inception4a": (512, 14, 14),
+        "features.inception4b": (512, 14, 14),
+        "features.inception4c": (512, 14, 14),
+        "features.inception4d": (528, 14, 14),
+        "features.inception4e": (832, 14, 14),
+        "features.pool4": (832, 7, 7),
+        "features.inception5a": (832, 7, 7),
+        "features.inception5b": (1024, 7, 7),
+    }
+    assert output_shapes(model, 224, list(expected)) == expected
+
+
+def test_googlenet_is_the_papers_and_googlenet_tv_is_torchvisions():
+    paper, tv = on_meta("googlenet"), on_meta("googlenet_tv")
+    # The 5x5 branch: 5x5 in the paper, 3x3 in torchvision.
+    assert paper.features.inception3a.branch3[1].conv.kernel_size == (5, 5)
+    assert tv.features.inception3a.branch3[1].conv.kernel_size == (3, 3)
+    # LRN after pool1 and conv2/3x3 in the paper; BatchNorm instead in torchvision.
+    assert isinstance(paper.features.norm1, LocalResponseNorm)
+    assert isinstance(paper.features.norm2, LocalResponseNorm)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in paper.modules())
+    assert not any(isinstance(m, LocalResponseNorm) for m in tv.modules())
+    assert paper.head.drop.p == 0.4 and tv.head.drop.p == 0.2
+    assert paper.features.pool4.kernel_size == 3 and tv.features.pool4.kernel_size == 2
+
+
+def test_googlenet_aux_heads_only_in_training():
+    torch.manual_seed(0)
+    model = convzoo.create_model("googlenet", num_classes=10)
+    assert model.aux_loss_weights == (0.3, 0.3)  # Section 5
+    assert list(model.aux_heads) == ["inception4a", "inception4d"]
+    x = torch.randn(2, 3, 64, 64)
+    out = model.train()(x)
+    assert isinstance(out, ClassifierOutput)
+    assert out.logits.shape == (2, 10)
+    assert [a.shape for a in out.aux_logits] == [(2, 10), (2, 10)]
+    with torch.no_grad():
+        plain = model.eval()(x)
+    assert isinstance(plain, torch.Tensor) and plain.shape == (2, 10)
+
+
+def test_googlenet_aux_head_is_section_5s():
+    model = on_meta("googlenet")
+    head = model.aux_heads["inception4a"]
+    # 5x5/3 average pooling turns (4a)'s 14x14x512 into 4x4x512 at 224x224 input.
+    assert head.pool(torch.empty(1, 512, 14, 14, device="meta")).shape == (1, 512, 4, 4)
+    assert head.conv[0].conv.kernel_size == (1, 1) and head.conv[0].conv.out_channels == 128
+    fc1, _, dropout = head.hidden
+    assert (fc1.in_features, fc1.out_features) == (4 * 4 * 128, 1024)
+    assert dropout.p == 0.7
+    assert model.aux_heads["inception4d"].conv[0].conv.in_channels == 528
+
+
+def test_googlenet_parameters_with_and_without_aux_heads():
+    with_aux, without = on_meta("googlenet"), on_meta("googlenet", aux_logits=False)
+    aux = (512 * 128 + 128 + 528 * 128 + 128) + 2 * (2048 * 1024 + 1024 + 1024 * 1000 + 1000)
+    assert n_params(with_aux) == 13_378_280
+    assert n_params(without) == 13_378_280 - aux == 6_998_552
+    assert without.aux_loss_weights == ()
+
+
+def test_reset_classifier_resets_or_removes_the_aux_heads():
+    model = convzoo.create_model("googlenet_tv")
+    model.reset_classifier(5)
+    assert all(h.fc.out_features == 5 for h in model.aux_heads.values())
+    out = model.train()(torch.randn(2, 3, 15, 15))
+    assert [a.shape for a in out.aux_logits] == [(2, 5), (2, 5)]
+    model.reset_classifier(0)
+    assert len(model.aux_heads) == 0 and model.aux_loss_weights == ()
+    out = model.train()(torch.randn(2, 3, 15, 15))
+    assert isinstance(out, torch.Tensor) and out.shape == (2, 1024)
+
+
+def test_googlenet_torchvision_converter_places_aux_heads():
+    sd = {
+        "aux2.fc1.weight": torch.zeros(1),
+        "aux1.conv.bn.running_mean": torch.zeros(1),
+        "inception5b.branch4.1.conv.weight": torch.zeros(1),
+        "conv3.bn.bias": torch.zeros(1),
+        "fc.bias": torch.zeros(1),
+    }
+    assert set(googlenet_module.from_torchvision(sd)) == {
+        "aux_heads.inception4d.hidden.0.weight",
+        "aux_heads.inception4a.conv.0.bn.running_mean",
+        "features.inception5b.branch4.1.conv.weight",
+        "features.conv3.bn.bias",
+        "head.fc.bias",
+    }
+    with pytest.raises(UnplacedKeysError, match="aux3"):
+        googlenet_module.from_torchvision({"aux3.fc1.weight": torch.zeros(1)})
+
+
+# --- Inception v2 / v3 ---------------------------------------------------------------------------
+
+
+def test_inception_v3_grids_follow_table_1():
+    """Table 1 of Rethinking...: 35x35x288, 17x17x768, 8x8x2048 at 299x299."""
+    model = on_meta("inception_v3")
+    shapes = output_shapes(
+        model, 299, ["features.conv2b", "features.mixed5d", "features.mixed6e", "features.mixed7c"]
+    )
+    assert shapes == {
+        "features.conv2b": (64, 147, 147),
+        "features.mixed5d": (288, 35, 35),
+        "features.mixed6e": (768, 17, 17),
+        "features.mixed7c": (2048, 8, 8),
+    }
+
+
+def test_inception_v3_factorises_convolutions():
+    model = on_meta("inception_v3")
+    # Figure 6: 7x7 as 1x7 then 7x1 (and 7x1, 1x7, ... in the double branch).
+    kernels = [m.conv.kernel_size for m in model.features.mixed6b.branch7x7]
+    assert kernels == [(1, 1), (1, 7), (7, 1)]
+    # Figure 7: the expanded 8x8 modules split into parallel 1x3 and 3x1.
+    split = model.features.mixed7b.branch3x3[1]
+    assert (split.a.conv.kernel_size, split.b.conv.kernel_size) == ((1, 3), (3, 1))
+    # Figure 10: grid reduction by stride-2 convolution beside stride-2 pooling.
+    assert model.features.mixed6a.branch3x3.conv.stride == (2, 2)
+    assert isinstance(model.features.mixed6a.branch_pool, nn.MaxPool2d)
+    # The stem: the 7x7 factorised into three 3x3 (v3), a single 7x7 (v2).
+    assert [model.features[i].conv.kernel_size for i in range(3)] == [(3, 3)] * 3
+    assert on_meta("inception_v2").features.conv1a.conv.kernel_size == (7, 7)
+
+
+def test_inception_v3_aux_head_is_batchnormed_and_v2s_is_not():
+    v3, v2 = on_meta("inception_v3"), on_meta("inception_v2")
+    assert list(v3.aux_heads) == ["mixed6e"] and v3.aux_loss_weights == (0.4,)
+    assert isinstance(v3.aux_heads["mixed6e"].conv[1].bn, nn.BatchNorm2d)
+    assert not hasattr(v2.aux_heads["mixed6e"].conv[1], "bn")
+    assert v2.aux_heads["mixed6e"].conv[1].conv.bias is not None
+    # "on top of the last 17x17 layer": 5x5/3 pooling to 5x5, where the 5x5 conv is a fully connected layer.
+    assert v3.aux_heads["mixed6e"].pool(torch.empty(1, 768, 17, 17, device="meta")).shape == (1, 768, 5, 5)
+
+
+def test_inception_v3_aux_logits_in_training():
+    torch.manual_seed(0)
+    model = convzoo.create_model("inception_v3", num_classes=4).train()
+    out = model(torch.randn(2, 3, 75, 75))
+    assert isinstance(out, ClassifierOutput)
+    assert out.logits.shape == (2, 4) and [a.shape for a in out.aux_logits] == [(2, 4)]
+
+
+def test_inception_v3_torchvision_converter_rules():
+    sd = {k: torch.zeros(1) for k in (
+        "Conv2d_2b_3x3.conv.weight",
+        "Mixed_5b.branch5x5_2.bn.weight",
+        "Mixed_6a.branch3x3.conv.weight",
+        "Mixed_7b.branch3x3dbl_3a.conv.weight",
+        "Mixed_7c.branch_pool.bn.running_var",
+        "AuxLogits.conv1.conv.weight",
+        "AuxLogits.fc.bias",
+    )}  # fmt: skip
+    assert list(inception_module.v3_from_torchvision(sd)) == [
+        "features.conv2b.conv.weight",
+        "features.mixed5b.branch5x5.1.bn.weight",
+        "features.mixed6a.branch3x3.conv.weight",
+        "features.mixed7b.branch3x3dbl.2.a.conv.weight",
+        "features.mixed7c.branch_pool.1.bn.running_var",
+        "aux_heads.mixed6e.conv.1.conv.weight",
+        "aux_heads.mixed6e.fc.bias",
+    ]
+
+
+# --- Inception-v4 and Inception-ResNet -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "grids"),
+    [  # Figures 9 and 15 of Szegedy et al. 2017: the maps entering and leaving each reduction
+        ("inception_v4", {"mixed5a": 384, "mixed5e": 384, "mixed6h": 1024, "mixed7d": 1536}),
+        ("inception_resnet_v1", {"conv4b": 256, "block35_5": 256, "block17_10": 896, "block8_5": 1792}),
+        ("inception_resnet_v2", {"mixed5a": 384, "block35_5": 384, "block17_10": 1152, "block8_5": 2144}),
+        ("inception_resnet_v2_tf", {"mixed5b": 320, "block35_10": 320, "block17_20": 1088, "conv7b": 1536}),
+    ],
+)
+def test_szegedy_2017_grids(name, grids):
+    shapes = output_shapes(on_meta(name), 299, [f"features.{n}" for n in grids])
+    sizes = [35, 35, 17, 8]
+    assert [shapes[f"features.{n}"] for n in grids] == [
+        (c, s, s) for c, s in zip(grids.values(), sizes, strict=True)
+    ]
+
+
+def test_inception_resnet_block_counts_paper_vs_release():
+    def count(model, prefix):
+        return sum(1 for n, _ in model.features.named_children() if n.startswith(prefix))
+
+    paper, release = on_meta("inception_resnet_v2"), on_meta("inception_resnet_v2_tf")
+    assert [count(paper, p) for p in ("block35_", "block17_", "block8_")] == [5, 10, 5]  # Figure 15
+    assert [count(release, p) for p in ("block35_", "block17_", "block8_")] == [10, 20, 10]
+    last = release.features.block8_10
+    assert last.scale == 1.0 and isinstance(last.act, nn.Identity)
+    assert [
+        paper.features.block35_1.scale,
+        paper.features.block17_1.scale,
+        paper.features.block8_1.scale,
+    ] == [
+        0.17,
+        0.10,
+        0.20,
+    ]
+
+
+def test_residual_inception_adds_the_scaled_projection():
+    torch.manual_seed(0)
+    block = ResidualInception({"branch0": "1x1-4", "branch1": "1x1-4 3x3-4"}, 6, scale=0.2).eval()
+    assert block.up.in_channels == 8 and block.up.out_channels == 6 and block.up.bias is not None
+    x = torch.randn(1, 6, 5, 5)
+    with torch.no_grad():
+        expected = torch.relu(x + 0.2 * block.up(block.branches(x)))
+        assert torch.allclose(block(x), expected)
+
+
+def test_timm_converters_place_rows_and_residual_blocks():
+    v4 = inception_module.v4_from_timm(
+        {
+            "features.3.conv.conv.weight": torch.zeros(1),
+            "features.19.branch2_3b.bn.bias": torch.zeros(1),
+            "features.21.branch3.1.conv.weight": torch.zeros(1),
+            "last_linear.weight": torch.zeros(1),
+        }
+    )
+    assert list(v4) == [
+        "features.mixed3a.conv.conv.weight",
+        "features.mixed7b.branch2.3.b.bn.bias",
+        "features.mixed7d.branch3.1.conv.weight",
+        "head.fc.weight",
+    ]
+    ir = inception_module.ir_v2_from_timm(
+        {
+            "repeat.0.conv2d.weight": torch.zeros(1),
+            "repeat_1.19.branch1.2.bn.weight": torch.zeros(1),
+            "block8.conv2d.bias": torch.zeros(1),
+            "conv2d_7b.conv.weight": torch.zeros(1),
+        }
+    )
+    assert list(ir) == [
+        "features.block35_1.up.weight",
+        "features.block17_20.branches.branch1.2.bn.weight",
+        "features.block8_10.up.bias",
+        "features.conv7b.conv.weight",
+    ]
+
+
+def test_branch_specs_read_like_the_figures():
+    conv, out, stride = parse_layer("3x3/2V-384", 320)
+    assert (out, stride, conv.conv.stride, conv.conv.padding) == (384, 2, (2, 2), (0, 0))
+    conv, _, _ = parse_layer("1x7-160", 128)
+    assert (conv.conv.kernel_size, conv.conv.padding) == ((1, 7), (0, 3))
+    pool, out, stride = parse_layer("avg3x3", 64, count_include_pad=False)
+    assert (out, stride, pool.count_include_pad) == (64, 1, False)
+    branch, out, stride = parse_branch("1x1-192 1x3-224|3x1-256", 448)
+    assert (out, stride, len(branch)) == (480, 1, 2)
+    with pytest.raises(ValueError, match="not a layer"):
+        parse_layer("3x3+2", 4)
+
+
+# --- Xception ------------------------------------------------------------------------------------
+
+
+def test_xception_has_table_3s_parameter_count():
+    assert n_params(on_meta("xception")) == 22_855_952
+
+
+def test_xception_flows_follow_figure_5():
+    model = on_meta("xception")
+    shapes = output_shapes(
+        model, 299, ["features.conv2", "features.block3", "features.block11", "features.conv4"]
+    )
+    assert shapes == {
+        "features.conv2": (64, 147, 147),
+        "features.block3": (728, 19, 19),  # "19x19x728 feature maps" leave the entry flow
+        "features.block11": (728, 19, 19),
+        "features.conv4": (2048, 10, 10),
+    }
+    middle = [getattr(model.features, f"block{i}") for i in range(4, 12)]
+    assert all(isinstance(b.skip, nn.Identity) and len(b.units) == 3 for b in middle)
+    assert model.features.block1.skip.conv.stride == (2, 2)
+    # No ReLU between the depthwise and the pointwise halves; the first block starts without one.
+    sep = model.features.block5.units[0].sep
+    assert isinstance(sep, SeparableConv2d) and [n for n, _ in sep.named_children()] == [
+        "depthwise",
+        "pointwise",
+    ]
+    assert sep.depthwise.groups == 728
+    assert not hasattr(model.features.block1.units[0], "act") and hasattr(
+        model.features.block2.units[0], "act"
+    )
+    # The exit block widens at its last separable convolution (728 -> 728 -> 1024).
+    widths = [u.sep.pointwise.out_channels for u in model.features.block12.units]
+    assert widths == [728, 1024]
+
+
+def test_xception_timm_converter_skips_relu_positions():
+    rules = xception_module.from_timm
+    sd = {
+        "block1.rep.0.conv1.weight": torch.zeros(1),
+        "block1.rep.4.running_mean": torch.zeros(1),
+        "block2.rep.1.pointwise.weight": torch.zeros(1),
+        "block12.skipbn.bias": torch.zeros(1),
+        "conv4.conv1.weight": torch.zeros(1),
+        "bn3.weight": torch.zeros(1),
+    }
+    assert list(rules(sd)) == [
+        "features.block1.units.0.sep.depthwise.weight",
+        "features.block1.units.1.bn.running_mean",
+        "features.block2.units.0.sep.pointwise.weight",
+        "features.block12.skip.bn.bias",
+        "features.conv4.sep.depthwise.weight",
+        "features.conv3.bn.weight",
+    ]
+    with pytest.raises(UnplacedKeysError):
+        rules({"block2.rep.0.weight": torch.zeros(1)})  # a ReLU position has no weights
