@@ -110,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     summary = result.summary()
     print(
         f"{cfg.model} on {cfg.data}: test top-1 {summary['top1']:.2%} (top-5 {summary['top5']:.2%}) "
-        f"after {summary['epochs']} epochs in {summary['seconds']:.1f} s\n"
+        f"after {summary['epochs']} epoch{'s' if summary['epochs'] != 1 else ''} "
+        f"in {summary['seconds']:.1f} s\n"
         f"run directory: {result.run_dir}  (config.yaml, metrics.csv, curves.png, confusion.png)\n"
         f"checkpoint: {summary['checkpoint']}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -144,6 +145,8 @@ class Trainer:
         self.model.to(self.device, memory_format=self.memory_format)
         self.net: nn.Module = self.model
         if self.dist.world > 1:
+            # Size-1 dimensions (a 1-channel conv's weight) make strides ambiguous: DDP's warning is noise.
+            warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
             self.net = nn.parallel.DistributedDataParallel(self.model)
         self.steps = steps_per_epoch(len(self.dataset.train), cfg.batch_size, self.dist.world)
         self.optimizer = build_optimizer(self.model, cfg)
