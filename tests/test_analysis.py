@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import REFERENCE_DIR
+from PIL import Image
 from torch import nn
 
 import convzoo
 from convzoo.analysis import AxisField, summarize_registered, summary
 from convzoo.analysis.build import build_on_meta
 from convzoo.analysis.design import design
+from convzoo.analysis.zoo import count, load_cache, zoo_points
 from convzoo.cli import main
 
 RECORDS = sorted(p.stem for p in REFERENCE_DIR.glob("*.json"))
@@ -220,3 +224,55 @@ def test_design_rejects_an_unknown_topic_and_tiny_widths(capsys):
     assert main(["design", "inception"]) == 0
     out = capsys.readouterr().out
     assert "756/319" in out and "naive" in out
+
+
+def assert_picture(path: Path, min_bytes: int = 20_000) -> None:
+    """A real PNG: large enough, and not one flat colour."""
+    assert path.stat().st_size > min_bytes
+    pixels = np.asarray(Image.open(path).convert("L"), dtype=np.float32)
+    assert min(pixels.shape) > 300 and pixels.std() > 10
+
+
+def test_zoo_chart_draws_parameters_against_macs(tmp_path, capsys):
+    out = tmp_path / "zoo.png"
+    assert main(["chart", "zoo", "--models", "vgg1[16]*", "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert_picture(out)
+    points = {p["name"]: p for p in result["points"]}
+    assert set(points) == set(convzoo.list_models("vgg1[16]*"))
+    assert points["vgg16"]["macs"] == 15_470_264_320 and points["vgg16"]["params"] == 138_357_544
+    assert points["vgg16"]["top1"] == pytest.approx(100 - 25.6)
+
+
+def test_zoo_points_skip_cifar_models_and_recount_stale_cache():
+    names = {p.name for p in zoo_points("resnet[12]*")}
+    assert "resnet18" in names and "resnet20" not in names  # resnet20 is a CIFAR-10 net
+    stale = {"vgg11": {"params": 1, "macs": 1, "input_size": [3, 224, 224]}}
+    (point,) = zoo_points("vgg11", cache=stale)
+    assert point.macs_from == "counted" and point.macs == 7_609_090_048
+
+
+def test_cached_zoo_costs_match_a_fresh_count():
+    cache = load_cache()
+    if "alexnet" not in cache:
+        pytest.skip("no zoo_costs.json: run benchmarks/zoo_costs.py")
+    assert cache["alexnet"] == count("alexnet")
+
+
+def test_timeline_reads_the_cards_and_says_where_each_number_is_from(tmp_path, capsys):
+    out = tmp_path / "t.png"
+    assert main(["chart", "timeline", "--out", str(out), "--json"]) == 0
+    assert_picture(out)
+    points = json.loads(capsys.readouterr().out)["points"]
+    errors = {(p["year"], p["top5_error"]) for p in points}
+    assert errors == {(2012, 15.3), (2012, 16.4), (2013, 11.2), (2014, 6.67), (2014, 7.32), (2015, 3.57)}
+    sources = {p["top5_error"]: p["source"] for p in points}
+    assert sources[15.3] == sources[16.4] == "card alexnet"  # the AlexNet card lists both
+    assert sources[11.2].startswith("ILSVRC results")  # Clarifai has no model in the zoo
+    winners = sorted((p["year"], p["top5_error"]) for p in points if p["winner"])
+    assert [e for _, e in winners] == sorted((e for _, e in winners), reverse=True)
+
+
+def test_chart_wants_a_png(capsys):
+    assert main(["chart", "zoo", "--out", "zoo.svg"]) == 2
+    assert ".png" in capsys.readouterr().err

@@ -5,8 +5,9 @@ MACs come from torch.utils.flop_counter.FlopCounterMode (see `convzoo.analysis.m
 and after each module call: a leaf module gets what ran inside it, a container only what ran in
 its own forward outside its children (attention matmuls, say), so the rows add up to the total.
 Receptive fields come from `convzoo.analysis.receptive_field`. Activation memory is the bytes of
-the tensors a layer's forward creates at batch 1 (an in-place output is counted once, where it was
-first made); the total is what a forward pass keeps when every output is kept, as for backward.
+the tensors a layer's forward creates at batch 1 (views are free; an in-place output is counted
+once, where it was first made); the total is what a forward pass keeps when every output is kept,
+as for backward.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ class _Recorder:
     def _row(self, name: str, module: nn.Module, output, own_macs: int) -> None:
         params, trainable = (0, 0) if id(module) in self.seen_params else self.own[id(module)]
         self.seen_params.add(id(module))
-        new = [t for t in tensors_in(output) if t not in self.counted]
+        new = [t for t in tensors_in(output) if t not in self.counted and t._base is None]  # views: no memory
         for t in new:
             self.counted.add(t)
         activation = sum(t.numel() * t.element_size() for t in new)
