@@ -1,0 +1,268 @@
+"""Encoder-decoders: U-Net as Fig. 1 of Ronneberger et al. draws it, its padded and backbone variants, FPN."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import convzoo
+from convzoo.layers import features
+from convzoo.layers.decoder import center_crop
+from convzoo.layers.features import BackboneFeatures
+from convzoo.models.fpn import FeaturePyramid
+from convzoo.models.unet import UNet, UNetConfig, level_sizes, unet_from_backbone
+from convzoo.models.vgg import VGG_CONFIGS, parse_layer
+
+
+def count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.fixture(scope="module")
+def unet() -> UNet:
+    torch.manual_seed(0)
+    return convzoo.create_model("unet").eval()
+
+
+@pytest.fixture(scope="module")
+def pyramid() -> FeaturePyramid:
+    torch.manual_seed(0)
+    return FeaturePyramid("vgg11").eval()
+
+
+# --- U-Net, as published -------------------------------------------------------------------------
+
+
+def test_unet_has_the_papers_31030658_parameters(unet):
+    assert count(unet) == 31_030_658 == convzoo.model_card("unet").params
+    assert count(unet.encoder[0]) == (1 * 9 + 1) * 64 + (64 * 9 + 1) * 64
+    assert count(unet.decoder[0].up) == 1024 * 512 * 2 * 2 + 512  # 2x2 up-convolution halving channels
+    assert count(unet.head) == 64 * 2 + 2  # the final 1x1 convolution to 2 classes
+
+
+def test_unet_maps_are_those_of_figure_1():
+    with torch.device("meta"):  # shapes only: the 572x572 forward costs nothing on the meta device
+        model = convzoo.create_model("unet")
+    seen = {}
+    for name, module in model.named_modules():
+        if name.count(".") <= 3 and name.rsplit(".", 1)[-1] in ("0", "1", "up", "head"):
+            module.register_forward_hook(lambda m, i, o, n=name: seen.__setitem__(n, tuple(o.shape[1:])))
+    pooled = []
+    model.pool.register_forward_hook(lambda m, i, o: pooled.append(tuple(o.shape[1:])))
+    out = model(torch.empty(1, 1, 572, 572, device="meta"))
+    assert tuple(out.shape) == (1, 2, 388, 388)
+    contracting = [(64, 570, 568), (128, 282, 280), (256, 138, 136), (512, 66, 64), (1024, 30, 28)]
+    for level, (chs, first, second) in enumerate(contracting):
+        assert seen[f"encoder.{level}.0"] == (chs, first, first)
+        assert seen[f"encoder.{level}.1"] == (chs, second, second)
+    assert pooled == [(64, 284, 284), (128, 140, 140), (256, 68, 68), (512, 32, 32)]
+    expanding = [(512, 56, 54, 52), (256, 104, 102, 100), (128, 200, 198, 196), (64, 392, 390, 388)]
+    for i, (chs, up, first, second) in enumerate(expanding):
+        assert seen[f"decoder.{i}.up"] == (chs, up, up)
+        assert seen[f"decoder.{i}.conv.0"] == (chs, first, first)
+        assert seen[f"decoder.{i}.conv.1"] == (chs, second, second)
+    assert seen["head"] == (2, 388, 388)
+
+
+def test_unet_output_size_and_valid_input_sizes(unet):
+    assert unet.output_size((572, 572)) == (388, 388)
+    assert level_sizes(572, UNetConfig()) == [568, 280, 136, 64, 28, 52, 100, 196, 388]
+    valid = [s for s in range(1, 700) if level_sizes(s, UNetConfig())]
+    assert valid == list(range(188, 700, 16))  # every pooled map even
+    assert unet.min_input_size == 188 and unet.output_size((188, 204)) == (4, 20)
+
+
+@pytest.mark.parametrize(
+    ("size", "side", "below", "above"),
+    [((200, 188), 200, 188, 204), ((188, 190), 190, 188, 204), ((572, 574), 574, 572, 588)],
+)
+def test_unet_refuses_sizes_with_odd_pooled_maps(unet, size, side, below, above):
+    with pytest.raises(ValueError, match=rf"188 \+ 16k.*for {side} use {below} or {above}"):
+        unet(torch.zeros(1, 1, *size))
+    with pytest.raises(ValueError, match="every pooled map is even"):
+        unet.output_size(size)
+
+
+def test_center_crop_takes_the_middle():
+    x = torch.arange(36.0).reshape(1, 1, 6, 6)
+    assert torch.equal(center_crop(x, (2, 2)), torch.tensor([[[[14.0, 15.0], [20.0, 21.0]]]]))
+    assert center_crop(x, (4, 6)).shape == (1, 1, 4, 6)
+    with pytest.raises(ValueError, match="cannot crop"):
+        center_crop(x, (7, 6))
+
+
+def test_unet_concatenates_the_cropped_encoder_map(unet):
+    seen = {}
+    unet.encoder[3].register_forward_hook(lambda m, i, o: seen.__setitem__("skip", o))
+    unet.encoder[4].register_forward_hook(lambda m, i, o: seen.__setitem__("bottom", o))
+    handle = unet.decoder[0].conv.register_forward_pre_hook(lambda m, i: seen.__setitem__("joined", i[0]))
+    try:
+        with torch.no_grad():
+            unet(torch.randn(1, 1, 188, 188))
+            up = unet.decoder[0].up(seen["bottom"])
+    finally:
+        unet.encoder[3]._forward_hooks.clear()
+        unet.encoder[4]._forward_hooks.clear()
+        handle.remove()
+    assert seen["skip"].shape[-2:] == (16, 16) and up.shape[-2:] == (8, 8)
+    assert torch.equal(seen["joined"][:, :512], up)  # the up-convolution's channels first
+    assert torch.equal(seen["joined"][:, 512:], seen["skip"][..., 4:12, 4:12])
+
+
+@pytest.mark.slow
+def test_unet_572_gives_388_for_real(unet):
+    with torch.no_grad():
+        out = unet(torch.randn(1, 1, 572, 572))
+    assert out.shape == (1, 2, 388, 388) and torch.isfinite(out).all()
+
+
+# --- padded U-Net ------------------------------------------------------------------------------
+
+
+def test_padded_unet_keeps_the_size_and_refuses_other_sizes():
+    model = convzoo.create_model("unet_padded").eval()
+    assert count(model) == 31_030_658 and model.min_input_size == 16
+    with torch.no_grad():
+        assert model(torch.randn(1, 1, 48, 32)).shape == (1, 2, 48, 32)
+    with pytest.raises(ValueError, match=r"divisible by 16.*pad_input=True.*for 40 use 32 or 48"):
+        model(torch.randn(1, 1, 40, 48))
+    with pytest.raises(ValueError, match="needs padded convolutions"):
+        UNet(UNetConfig(), pad_input=True)
+
+
+def test_padded_unet_pad_input_mirrors_and_crops_back():
+    torch.manual_seed(0)
+    model = convzoo.create_model("unet_padded", pad_input=True).eval()
+    x = torch.randn(1, 1, 40, 21)
+    with torch.no_grad():
+        out = model(x)
+        # 40 -> 48 (4 above, 4 below), 21 -> 32 (5 left, 6 right), mirrored; the output cropped back
+        model.pad_input = False
+        full = model(F.pad(x, (5, 6, 4, 4), mode="reflect"))
+    assert out.shape == (1, 2, 40, 21) and model.output_size((48, 32)) == (48, 32)
+    assert torch.allclose(out, full[..., 4:44, 5:26])
+
+
+def test_padded_unet_with_batch_norm():
+    model = convzoo.create_model("unet_padded_bn")
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert len(norms) == 18  # after both 3x3 convolutions of 9 levels
+    assert all(m.conv.bias is None for m in model.modules() if hasattr(m, "bn"))
+    assert count(model) == 31_036_546
+
+
+# --- a zoo classifier as encoder -----------------------------------------------------------------
+
+
+def vgg11_conv_params() -> int:
+    widths = [parse_layer(i)[1] for i in VGG_CONFIGS["A"] if i != "M"]
+    return sum((c_in * 9 + 1) * c_out for c_in, c_out in zip([3, *widths[:-1]], widths, strict=True))
+
+
+def test_unet_vgg11_drops_the_classifier_head():
+    model = convzoo.create_model("unet_vgg11")
+    assert not any(isinstance(m, nn.Linear) for m in model.modules())
+    assert not any(p.is_meta for p in model.parameters())
+    assert count(model.encoder) == vgg11_conv_params() == 9_220_480
+    assert [e["reduction"] for e in model.encoder.feature_info] == [2, 4, 8, 16, 32]
+    assert [b.conv[1].conv.out_channels for b in model.decoder] == [256, 128, 64, 32, 16]
+    with torch.no_grad():
+        assert model.eval()(torch.randn(1, 3, 40, 56)).shape == (1, 2, 40, 56)
+
+
+def test_backbone_built_elsewhere_keeps_its_weights():
+    backbone = convzoo.create_model("nin_cifar")
+    weight = backbone.blocks[0].conv.weight.detach().clone()
+    model = unet_from_backbone(backbone, num_classes=3)
+    assert model.encoder.body is backbone and torch.equal(model.encoder.body.blocks[0].conv.weight, weight)
+    assert isinstance(backbone.head, nn.Identity)
+    with torch.no_grad():
+        assert model.eval()(torch.randn(2, 3, 33, 35)).shape == (2, 3, 33, 35)
+    with pytest.raises(ValueError, match="takes 3 channels"):
+        unet_from_backbone(convzoo.create_model("nin_cifar"), in_chans=1)
+
+
+def test_a_large_kept_layer_falls_back_to_a_normal_build(monkeypatch):
+    monkeypatch.setattr(features, "_BIG", 1000)  # the first convolutions too would start on meta
+    encoder = BackboneFeatures("nin_cifar")
+    assert not any(t.is_meta for t in [*encoder.parameters(), *encoder.buffers()])
+    with torch.no_grad():
+        assert [m.shape[1] for m in encoder(torch.randn(1, 3, 32, 32))] == [96, 192]
+
+
+def test_stages_that_are_not_maps_are_refused():
+    class Tokens(nn.Module):  # a transformer-like classifier: its stage gives N x L x D tokens
+        in_chans, min_input_size, default_input_size = 3, 8, (3, 8, 8)
+
+        def __init__(self):
+            super().__init__()
+            self.feature_info = [dict(module="embed", num_chs=4, reduction=4)]
+            self.embed = nn.Conv2d(3, 4, 4, 4)
+
+        def forward_features(self, x):
+            return self.embed(x)
+
+    model = Tokens()
+    model.embed.register_forward_hook(lambda m, i, o: o.flatten(2).transpose(1, 2))
+    with pytest.raises(ValueError, match="not N x C x H x W"):
+        unet_from_backbone(model)
+    with pytest.raises(ValueError, match="not a zoo classifier"):
+        BackboneFeatures(nn.Conv2d(3, 3, 1))
+
+
+# --- FPN -----------------------------------------------------------------------------------------
+
+
+def test_pyramid_levels_channels_and_strides(pyramid):
+    assert [(e["name"], e["num_chs"], e["reduction"]) for e in pyramid.feature_info] == [
+        ("p2", 256, 4),
+        ("p3", 256, 8),
+        ("p4", 256, 16),
+        ("p5", 256, 32),
+    ]
+    assert [c.in_channels for c in pyramid.lateral] == [128, 256, 512, 512]  # vgg11 stages 1-4
+    with torch.no_grad():
+        levels = pyramid(torch.randn(1, 3, 64, 96))
+    assert {k: tuple(v.shape) for k, v in levels.items()} == {
+        "p2": (1, 256, 16, 24),
+        "p3": (1, 256, 8, 12),
+        "p4": (1, 256, 4, 6),
+        "p5": (1, 256, 2, 3),
+    }
+
+
+def test_pyramid_top_down_adds_upsampled_coarser_levels(pyramid):
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        levels = pyramid(x)
+        _, c3, c4, c5 = pyramid.encoder(x)
+        m5 = pyramid.lateral[3](c5)
+        m4 = pyramid.lateral[2](c4) + m5.repeat_interleave(2, -1).repeat_interleave(2, -2)
+        m3 = pyramid.lateral[1](c3) + m4.repeat_interleave(2, -1).repeat_interleave(2, -2)
+    assert torch.allclose(levels["p5"], pyramid.output[3](m5), atol=1e-6)
+    assert torch.allclose(levels["p4"], pyramid.output[2](m4), atol=1e-5)
+    assert torch.allclose(levels["p3"], pyramid.output[1](m3), atol=1e-5)
+
+
+def test_pyramid_extra_p6_and_out_chs():
+    pyramid = FeaturePyramid("vgg11", out_chs=64, extra_p6=True).eval()
+    with torch.no_grad():
+        levels = pyramid(torch.randn(1, 3, 64, 64))
+    assert list(levels) == ["p2", "p3", "p4", "p5", "p6"]
+    assert levels["p6"].shape == (1, 64, 1, 1) and torch.equal(levels["p6"], levels["p5"][..., ::2, ::2])
+
+
+def test_semantic_fpn_merges_the_pyramid_at_a_quarter_and_upsamples():
+    model = convzoo.create_model("fpn_vgg11", num_classes=5).eval()
+    assert model.head.steps == [0, 1, 2, 3]  # conv-GN-ReLU-2x steps from P2..P5 down to 1/4
+    assert [len(level) for level in model.head.levels] == [1, 1, 2, 3]
+    seen = {}
+    model.head.fc.register_forward_hook(lambda m, i, o: seen.__setitem__("quarter", o.shape))
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 37, 45))
+    assert seen["quarter"] == (1, 5, 9, 11)  # N x classes x H/4 x W/4
+    assert out.shape == (1, 5, 37, 45) and model.output_size((37, 45)) == (37, 45)
+    with pytest.raises(ValueError, match="at least 32x32"):
+        model(torch.randn(1, 3, 31, 64))
