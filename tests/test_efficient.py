@@ -180,8 +180,8 @@ def test_efficientnet_b4_and_b7_by_hand():
     b7 = scale_rows(EFFICIENTNET_B0_ROWS, 2.0, 3.1)
     assert [r.channels for r in b7] == [32, 48, 80, 160, 224, 384, 640]
     assert [r.repeats for r in b7] == [4, 7, 7, 10, 10, 13, 4]
-    assert efficientnet(scaling=EFFICIENTNET_SCALING["b4"]).stem.conv.out_channels == 48
-    assert efficientnet(scaling=EFFICIENTNET_SCALING["b4"]).num_features == 1792
+    b4_net = efficientnet(scaling=EFFICIENTNET_SCALING["b4"])
+    assert b4_net.stem.conv.out_channels == 48 and b4_net.num_features == 1792
 
 
 def test_phi_rule():
