@@ -108,3 +108,23 @@ def test_ddp_two_processes_match_one_process_at_the_same_global_batch(tmp_path):
     )
     for key, value in one_weights.items():
         torch.testing.assert_close(ddp_weights[key], value, rtol=1e-4, atol=1e-5)
+
+
+def test_train_on_an_image_folder_then_predict(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 6), ("val", 2)):
+        for cls, colour in (("red", (200, 30, 30)), ("blue", (30, 30, 200))):
+            (tmp_path / "pics" / split / cls).mkdir(parents=True)
+            for i in range(n):
+                image = np.clip(rng.normal(colour, 20, (40, 50, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(image).save(tmp_path / "pics" / split / cls / f"{i}.png")
+    argv = ["train", "lenet5_modern", "--data", str(tmp_path / "pics"), "--epochs", "1", "--threads", "1"]
+    assert main([*argv, "--batch-size", "4", "--out", str(tmp_path / "run"), "--json"]) == 0
+    trained = last_json(capsys)
+    assert trained["dataset"] == str(tmp_path / "pics") and trained["epochs"] == 1
+    image = tmp_path / "pics" / "val" / "red" / "0.png"
+    assert main(["predict", trained["checkpoint"], str(image), "--json"]) == 0
+    (result,) = last_json(capsys)
+    assert {row["class"] for row in result["top"]} == {"red", "blue"}

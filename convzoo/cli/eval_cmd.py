@@ -41,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
             f"from {meta['in_chans']}-channel images; "
             f"{data} has {ds.num_classes} classes and {ds.in_chans} channels"
         )
-    test = ds.test.subset(args.limit) if hasattr(ds.test, "subset") else ds.test
-    test = test.resized(meta["input_size"][-1])
+    test = ds.test.subset(args.limit).resized(meta["input_size"][-1])
     mean, std = ds.stats()
     result = evaluate(
         model, test.batches(args.batch_size, mean, std), ds.num_classes, predict=tta_predictor(args.tta)

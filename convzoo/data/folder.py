@@ -73,9 +73,9 @@ class FolderSplit(Split, torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
-    @property
-    def labels(self) -> torch.Tensor:
-        return torch.tensor([label for _, label in self.samples])
+    def subset(self, count: int | None) -> FolderSplit:
+        """The first `count` images (all when None)."""
+        return self if count is None else replace(self, samples=self.samples[:count])
 
     def resized(self, size: int) -> FolderSplit:
         """The split producing size x size images."""

@@ -13,6 +13,7 @@ from torch import nn
 
 from ..data import DataError, fit_to_size, normalize
 from ..data.augment import translate
+from ..data.pipelines import build_pipeline
 
 TTA_MODES = ("none", "flip", "multicrop")
 
@@ -52,10 +53,15 @@ def load_image(path: str | Path, meta: dict[str, Any]) -> torch.Tensor:
         raise DataError(f"{path}: no such image file") from None
     except (UnidentifiedImageError, OSError) as e:
         raise DataError(f"{path}: not a readable image ({e})") from None
-    x = torch.from_numpy(array.copy()).reshape(1, *array.shape[:2], -1).permute(0, 3, 1, 2)
-    if meta.get("data_size"):  # as the training images: the dataset's size, then the model's (28 -> 32)
-        x = fit_to_size(x, meta["data_size"])
-    x = fit_to_size(x, size)
+    array = array.reshape(*array.shape[:2], -1)
+    if meta.get("data_size"):  # an in-memory dataset: its size, then the model's (MNIST 28 -> 32)
+        x = fit_to_size(
+            fit_to_size(torch.from_numpy(array.copy()).permute(2, 0, 1)[None], meta["data_size"]), size
+        )
+    else:  # an image folder: the evaluation pipeline (shorter side, centre crop)
+        x = torch.from_numpy(np.ascontiguousarray(build_pipeline(size, train=False)(array))).permute(2, 0, 1)[
+            None
+        ]
     return normalize(x, torch.tensor(meta["mean"]), torch.tensor(meta["std"]))
 
 

@@ -6,7 +6,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from tqdm import tqdm
 
 from ..contract import ClassifierOutput
 from ..data import BatchAugment, Dataset, load_dataset
-from ..data.tensors import ArraySplit
 from ..registry import create_model, model_card
 from .checkpoint import (
     optimizer_state,
@@ -125,14 +124,7 @@ class Trainer:
         ds = dataset or load_dataset(
             cfg.data, cfg.data_dir, download=cfg.download, seed=cfg.seed, in_chans=card.input_size[0]
         )
-        if isinstance(ds.train, ArraySplit):
-            ds = Dataset(
-                **{
-                    **ds.__dict__,
-                    "train": ds.train.subset(cfg.train_limit),
-                    "test": ds.test.subset(cfg.test_limit),
-                }
-            )
+        ds = replace(ds, train=ds.train.subset(cfg.train_limit), test=ds.test.subset(cfg.test_limit))
         torch.manual_seed(cfg.seed)
         self.model = create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
         self.data_size = ds.image_size
