@@ -276,3 +276,18 @@ def test_timeline_reads_the_cards_and_says_where_each_number_is_from(tmp_path, c
 def test_chart_wants_a_png(capsys):
     assert main(["chart", "zoo", "--out", "zoo.svg"]) == 2
     assert ".png" in capsys.readouterr().err
+
+
+def test_summary_of_a_training_checkpoint(tmp_path, capsys):
+    from convzoo.train.checkpoint import save_tensors
+
+    model = convzoo.create_model("lenet5_modern", num_classes=3, in_chans=1)
+    path = tmp_path / "best.safetensors"
+    meta = {"model": "lenet5_modern", "num_classes": 3, "in_chans": 1, "input_size": [1, 32, 32]}
+    save_tensors(path, model.state_dict(), meta)
+    assert main(["summary", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["input_size"] == [1, 32, 32] and result["layers"][-1]["output_shape"] == [3]
+    assert result["total"]["params"] == sum(p.numel() for p in model.parameters())
+    assert main(["summary", str(tmp_path / "missing.safetensors")]) == 2
+    assert "no checkpoint" in capsys.readouterr().err

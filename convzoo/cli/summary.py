@@ -1,10 +1,11 @@
-"""convzoo summary MODEL: a per-layer table (shapes, parameters, MACs, receptive fields, memory)."""
+"""convzoo summary MODEL|CHECKPOINT: per-layer shapes, parameters, MACs, receptive fields, memory."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from ..analysis import summarize_registered
+from ..analysis import ModelSummary, summarize_registered, summary
 from ..registry import UnknownModelError
 from .common import CliError, parse_input_size, print_json
 
@@ -13,7 +14,9 @@ HELP = "per-layer table of a model: output shapes, parameters, MACs, receptive f
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", help="registered model name (see `convzoo list`)")
+    parser.add_argument(
+        "model", help="registered model name (see `convzoo list`) or a checkpoint written by `convzoo train`"
+    )
     parser.add_argument("--input-size", type=parse_input_size, help="C,H,W (default: the paper's input size)")
     parser.add_argument(
         "--depth",
@@ -27,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     if args.depth is not None and args.depth < 1:
         raise CliError(f"--depth must be at least 1, got {args.depth}")
     try:
-        result = summarize_registered(args.model, args.input_size)
-    except UnknownModelError as e:
+        result = _summarize(args.model, args.input_size)
+    except (UnknownModelError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
     except (ValueError, RuntimeError) as e:
         raise CliError(str(e).strip().splitlines()[0]) from None
@@ -39,3 +42,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(result.to_text())
     return 0
+
+
+def _summarize(model: str, input_size: tuple[int, int, int] | None) -> ModelSummary:
+    """A registered model on shapes only, or the model a checkpoint holds at its training input size."""
+    if not (model.endswith(".safetensors") or Path(model).is_file()):
+        return summarize_registered(model, input_size)
+    from ..train import load_checkpoint
+
+    net, meta = load_checkpoint(model)
+    return summary(net, input_size or tuple(meta.get("input_size") or net.default_input_size), device="meta")
