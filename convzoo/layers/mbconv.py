@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import torch
 from torch import nn
@@ -23,6 +24,7 @@ from .drop import DropPath
 from .se import SqueezeExcite
 
 ModuleFactory = Callable[..., nn.Module]
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,13 @@ class MBConvRow:
     fused: bool = False
 
 
-def scale_rows(rows: Sequence[MBConvRow], width: float = 1.0, depth: float = 1.0, divisor: int = 8):
+def scale_rows(
+    rows: Sequence[Row], width: float = 1.0, depth: float = 1.0, divisor: int = 8
+) -> tuple[Row, ...]:
     """Rows with channels x `width` (rounded to a multiple of `divisor`, at most 10% down) and
-    repeats x `depth` (rounded up): the width multiplier of MobileNet v2 and the compound scaling
-    of EfficientNet (Section 3.3) in one rule, as the authors' release rounds them."""
+    repeats x `depth` (rounded up): the width multipliers of MobileNet v1/v2 and the compound
+    scaling of EfficientNet (Section 3.3) in one rule, as the authors' releases round them.
+    Any frozen row dataclass with `channels` and `repeats` fields scales (MBConvRow, SeparableRow)."""
     return tuple(
         replace(r, channels=make_divisible(r.channels * width, divisor), repeats=math.ceil(r.repeats * depth))
         for r in rows
