@@ -26,6 +26,7 @@ FLAGS = {
     "augment": "augment",
     "ema": "ema_decay",
     "threads": "threads",
+    "workers": "workers",
     "device": "device",
     "train_limit": "train_limit",
     "test_limit": "test_limit",
@@ -51,7 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast")
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: the recipe's, else torch's)")
+    parser.add_argument("--workers", type=int, help="processes decoding image files (image folders only)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
     parser.add_argument("--train-limit", type=int, metavar="N", help="use only the first N training images")
     parser.add_argument("--test-limit", type=int, metavar="N", help="use only the first N test images")

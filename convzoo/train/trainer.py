@@ -16,7 +16,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from ..contract import ClassifierOutput
-from ..data import BatchAugment, Dataset, load_dataset
+from ..data import BatchAugment, Dataset, FolderSplit, load_dataset
 from ..registry import create_model, model_card
 from .checkpoint import (
     optimizer_state,
@@ -125,6 +125,10 @@ class Trainer:
             cfg.data, cfg.data_dir, download=cfg.download, seed=cfg.seed, in_chans=card.input_size[0]
         )
         ds = replace(ds, train=ds.train.subset(cfg.train_limit), test=ds.test.subset(cfg.test_limit))
+        if isinstance(ds.train, FolderSplit):  # decoding processes for image files
+            ds = replace(
+                ds, train=replace(ds.train, workers=cfg.workers), test=replace(ds.test, workers=cfg.workers)
+            )
         torch.manual_seed(cfg.seed)
         self.model = create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
         self.data_size = ds.image_size
