@@ -353,3 +353,17 @@ def test_download_extracts_archives_safely(tmp_path, http_files):
     with pytest.raises(DataError, match=r"evil.tar.gz: cannot extract safely"):
         fetch_dataset(replace(spec, archive="evil.tar.gz", files={}), tmp_path / "x")
     assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_segmentation_pipeline_moves_masks_with_images():
+    pytest.importorskip("albumentations")
+    from convzoo.data.pipelines import build_pair_pipeline
+
+    s = make_shapes(8, size=48, seed=1)
+    pipeline = build_pair_pipeline(32, train=True)
+    for i in range(8):
+        image, mask = pipeline(s.images[i].permute(1, 2, 0).numpy(), s.masks[i].numpy())
+        assert image.shape == (32, 32, 3) and mask.shape == (32, 32)
+        assert set(np.unique(mask)) <= {0, int(s.labels[i]) + 1}  # nearest-neighbour: no blended labels
+        if mask.any():  # the shape is bright (>= 128 before jitter), the background dark noise (< 96)
+            assert image[mask > 0].mean() > image[mask == 0].mean() + 30

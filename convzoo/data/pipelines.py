@@ -10,6 +10,7 @@ from PIL import Image
 
 log = logging.getLogger("convzoo.data")
 Pipeline = Callable[[np.ndarray], np.ndarray]
+PairPipeline = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def albumentations_available() -> bool:
@@ -30,6 +31,26 @@ def build_pipeline(size: int, train: bool) -> Pipeline:
                 "albumentations is not installed (pip install 'convzoo[aug]'): training without augmentation"
             )
         return lambda image: _resize_centre_crop(image, size)
+    compose = _compose(size, train)
+    return lambda image: compose(image=image)["image"]
+
+
+def build_pair_pipeline(size: int, train: bool) -> PairPipeline:
+    """As build_pipeline for an image and its segmentation mask together: the geometric operations
+    move both alike (nearest-neighbour for the mask), colour jitter touches the image only.
+    Needs albumentations (pip install "convzoo[aug]")."""
+    if not albumentations_available():
+        raise ImportError('segmentation pipelines need albumentations: pip install "convzoo[aug]"')
+    compose = _compose(size, train)
+
+    def apply(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = compose(image=image, mask=mask)
+        return out["image"], out["mask"]
+
+    return apply
+
+
+def _compose(size: int, train: bool):
     import albumentations as A
 
     if train:
@@ -41,8 +62,7 @@ def build_pipeline(size: int, train: bool) -> Pipeline:
         ]
     else:
         ops = [A.SmallestMaxSize(max_size=size * 8 // 7), A.CenterCrop(height=size, width=size)]
-    compose = A.Compose(ops)
-    return lambda image: compose(image=image)["image"]
+    return A.Compose(ops)
 
 
 def _resize_centre_crop(image: np.ndarray, size: int) -> np.ndarray:
