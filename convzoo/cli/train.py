@@ -34,6 +34,7 @@ FLAGS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..data.augment import AUGMENT_PRESETS
     from ..train.config import OPTIMIZERS, SCHEDULES
 
     parser.add_argument("model", help="registered model name (see `convzoo list`)")
@@ -46,7 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="peak learning rate")
     parser.add_argument("--optimizer", choices=OPTIMIZERS)
     parser.add_argument("--schedule", choices=SCHEDULES)
-    parser.add_argument("--augment", help="batched augmentation: auto, none, translate, crop-flip, flip")
+    parser.add_argument(
+        "--augment",
+        choices=("auto", *AUGMENT_PRESETS),
+        help="batched augmentation (auto: the dataset's preset)",
+    )
     parser.add_argument(
         "--ema", type=float, metavar="DECAY", help="evaluate an EMA of the weights (e.g. 0.999)"
     )
