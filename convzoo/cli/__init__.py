@@ -10,7 +10,18 @@ from collections.abc import Sequence
 from .common import CliError
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = ("list_cmd", "info", "summary", "design", "chart", "train", "eval_cmd", "predict")
+COMMANDS = (
+    "list_cmd",
+    "info",
+    "summary",
+    "design",
+    "chart",
+    "train",
+    "eval_cmd",
+    "predict",
+    "interpret",
+    "visualize",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
