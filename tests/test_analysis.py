@@ -127,7 +127,16 @@ def last_spatial_field(result) -> tuple:
 
 # Araujo et al. 2019, Table 1: receptive fields of the last feature map of branching nets
 @pytest.mark.parametrize(
-    ("name", "size"), [("resnet50", 483), ("resnet101", 1027), ("resnet152", 1507), ("mobilenet_v1", 315)]
+    ("name", "size"),
+    [
+        ("resnet50", 483),
+        ("resnet101", 1027),
+        ("resnet152", 1507),
+        ("mobilenet_v1", 315),
+        ("inception_v3", 1311),
+        ("inception_v4", 2071),
+        ("inception_resnet_v2_tf", 3039),  # the TF-slim release Araujo et al. measured (10/20/10 blocks)
+    ],
 )
 def test_receptive_fields_of_published_nets(name, size):
     if name not in convzoo.list_models():
