@@ -19,6 +19,7 @@ stride; their sizes count the input units one output unit interpolates.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -202,8 +203,10 @@ class ReceptiveFieldMode(TorchFunctionMode):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         tracked = [t for t in tensors_in((args, kwargs)) if t in self.fields]
-        if tracked:
-            self._propagate(getattr(func, "__name__", ""), tracked, args, kwargs, out)
+        # an op this tracker cannot read must not stop the forward pass: its outputs stay untracked
+        with contextlib.suppress(Exception):
+            if tracked:
+                self._propagate(getattr(func, "__name__", ""), tracked, args, kwargs, out)
         return out
 
     def _propagate(self, name: str, tracked: list, args: Sequence, kwargs: dict, out: Any) -> None:

@@ -302,6 +302,8 @@ def summary(
     A module called twice gets two rows (its parameters counted in the first); layers with
     parameters that eval mode skips (auxiliary heads) come last with `ran` False.
     """
+    if input_size is None and not hasattr(model, "default_input_size"):
+        raise ValueError(f"{type(model).__name__} has no default_input_size: pass input_size=(C, H, W)")
     input_size = tuple(input_size or model.default_input_size)
     if len(input_size) < 2:
         raise ValueError(f"input_size must be (C, H, W), got {input_size}")
