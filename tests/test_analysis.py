@@ -300,3 +300,10 @@ def test_summary_of_a_training_checkpoint(tmp_path, capsys):
     assert result["total"]["params"] == sum(p.numel() for p in model.parameters())
     assert main(["summary", str(tmp_path / "missing.safetensors")]) == 2
     assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_activation_memory_counts_views_and_in_place_results_once():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(4 * 6 * 6, 5))
+    rows = summary(net, (1, 8, 8)).layers
+    assert [r.activation_bytes for r in rows] == [4 * 6 * 6 * 4, 0, 0, 5 * 4]
+    assert [r.macs for r in rows] == [4 * 9 * 36, 0, 0, 144 * 5]

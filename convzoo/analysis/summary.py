@@ -5,9 +5,10 @@ MACs come from torch.utils.flop_counter.FlopCounterMode (see `convzoo.analysis.m
 and after each module call: a leaf module gets what ran inside it, a container only what ran in
 its own forward outside its children (attention matmuls, say), so the rows add up to the total.
 Receptive fields come from `convzoo.analysis.receptive_field`. Activation memory is the bytes of
-the tensors a layer's forward creates at batch 1 (views are free; an in-place output is counted
-once, where it was first made); the total is what a forward pass keeps when every output is kept,
-as for backward.
+the tensors a layer outputs at batch 1, counted once where first seen (a view is charged to the
+tensor it views, an in-place result to the layer that made it); intermediates inside a layer's own
+forward (attention weights, say) are not. The total is what a forward pass keeps when every
+output is kept, as for backward.
 """
 
 from __future__ import annotations
@@ -224,10 +225,12 @@ class _Recorder:
     def _row(self, name: str, module: nn.Module, output, own_macs: int) -> None:
         params, trainable = (0, 0) if id(module) in self.seen_params else self.own[id(module)]
         self.seen_params.add(id(module))
-        new = [t for t in tensors_in(output) if t not in self.counted and t._base is None]  # views: no memory
-        for t in new:
-            self.counted.add(t)
-        activation = sum(t.numel() * t.element_size() for t in new)
+        activation = 0
+        for t in tensors_in(output):
+            base = t if t._base is None else t._base  # a view costs nothing beyond the tensor it views
+            if base not in self.counted:
+                self.counted.add(base)
+                activation += base.numel() * base.element_size()
         is_leaf = next(module.children(), None) is None
         if not (is_leaf and name) and not (params or own_macs or activation):
             return
