@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -20,6 +21,7 @@ from convzoo.models.efficientnet import (
     compound_scaling,
     efficientnet,
 )
+from convzoo.models.mobilenet import MBConvNet
 from convzoo.weights import UnplacedKeysError
 
 
@@ -253,3 +255,15 @@ def test_squeezenet_table_1_sizes_and_50x_fewer_parameters_than_alexnet():
     # 1.1: same fires, 3x3 conv1 of 64 maps, slightly fewer parameters
     v11 = convzoo.create_model("squeezenet1_1")
     assert v11.stem.conv.kernel_size == (3, 3) and n_params(v11) < params
+
+
+def test_rows_are_data_a_mutated_row_builds_a_network():
+    # what architecture search will do: change a row, build, run
+    rows = list(EFFICIENTNET_B0_ROWS[:3])
+    rows[1] = dataclasses.replace(rows[1], kernel=7, repeats=3, se=0.0)
+    model = MBConvNet(rows, 16, 64, act=nn.SiLU, num_classes=5).eval()
+    assert [len(s) for s in model.stages] == [1, 3, 2]
+    assert model.stages[1][2].dw.conv.kernel_size == (7, 7) and not hasattr(model.stages[1][0], "se")
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 32, 32)).shape == (1, 5)
+    assert model.feature_info[-2] == dict(module="stages.2", num_chs=40, reduction=8)

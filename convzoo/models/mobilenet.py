@@ -262,18 +262,23 @@ def v3_layout(row: BneckRow, in_chs: int) -> tuple[str, ...]:
 
 
 class MobileNetV3(StemStagesNet):
-    """h-swish 3x3/2 stem, bneck stages, 1x1 conv, then pool -> 1x1 conv (no BN) -> h-swish -> fc."""
+    """h-swish 3x3/2 stem, bneck stages, 1x1 conv, then pool -> 1x1 conv (no BN) -> h-swish -> fc.
+
+    `stages` is a tuple of stages, each a tuple of BneckRows (MOBILENET_V3_LARGE / _SMALL).
+    """
 
     def __init__(
         self,
-        config: str = "large",
+        stages: Sequence[Sequence[BneckRow]] = MOBILENET_V3_LARGE,
+        stem_chs: int = 16,
+        head_chs: int = 960,
+        hidden: int = 1280,
         num_classes: int = 1000,
         in_chans: int = 3,
         drop_rate: float = 0.2,
     ) -> None:
         super().__init__()
         self._setup(num_classes, in_chans, 224)
-        stem_chs, stages, head_chs, hidden = MOBILENET_V3_CONFIGS[config]
         self.stem = ConvNormAct(in_chans, stem_chs, 3, 2, norm=V3_NORM, act=nn.Hardswish)
         self.stages = nn.Sequential()
         self.feature_info = [dict(module="stem", num_chs=stem_chs, reduction=2)]
@@ -460,7 +465,8 @@ def _register_v3(config: str, params: int, top1: float, madds: int, paper_params
 
     @register_model(card, {"torchvision": converter})
     def build(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MobileNetV3:
-        return MobileNetV3(config, num_classes, in_chans, **kwargs)
+        stem_chs, stages, head_chs, hidden = MOBILENET_V3_CONFIGS[config]
+        return MobileNetV3(stages, stem_chs, head_chs, hidden, num_classes, in_chans, **kwargs)
 
     build.__name__ = build.__qualname__ = name
 
