@@ -141,6 +141,17 @@ class StemStagesNet(Classifier):
         self.default_input_size = (in_chans, resolution, resolution)
         self.min_input_size = MIN_INPUT_SIZE
 
+    def _start(self, stem: ConvNormAct) -> None:
+        """Set the stem and an empty stage list, whose feature_info starts with the stem's."""
+        self.stem, self.stages = stem, nn.Sequential()
+        self.feature_info = [dict(module="stem", num_chs=stem.conv.out_channels, reduction=2)]
+
+    def _add_stage(self, stage: nn.Sequential, width: int, reduction: int) -> None:
+        self.feature_info.append(
+            dict(module=f"stages.{len(self.stages)}", num_chs=width, reduction=reduction)
+        )
+        self.stages.append(stage)
+
     def _init_weights(self) -> None:
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
@@ -176,9 +187,7 @@ class MobileNetV1(StemStagesNet):
         self._setup(num_classes, in_chans, resolution)
         rows = scale_rows(rows, width=alpha)
         width = make_divisible(32 * alpha)
-        self.stem = ConvNormAct(in_chans, width, 3, 2, act=act)
-        self.stages = nn.Sequential()
-        self.feature_info = [dict(module="stem", num_chs=width, reduction=2)]
+        self._start(ConvNormAct(in_chans, width, 3, 2, act=act))
         reduction = 2
         for row in rows:
             stage = nn.Sequential()
@@ -187,10 +196,7 @@ class MobileNetV1(StemStagesNet):
                 stage.append(DepthwiseSeparableConv(width, row.channels, row.kernel, stride, act=act))
                 width = row.channels
             reduction *= row.stride
-            self.feature_info.append(
-                dict(module=f"stages.{len(self.stages)}", num_chs=width, reduction=reduction)
-            )
-            self.stages.append(stage)
+            self._add_stage(stage, width, reduction)
         self.conv_head = nn.Identity()
         self.num_features = width
         self.head = ClassifierHead(width, num_classes, drop_rate=drop_rate)
@@ -279,9 +285,7 @@ class MobileNetV3(StemStagesNet):
     ) -> None:
         super().__init__()
         self._setup(num_classes, in_chans, 224)
-        self.stem = ConvNormAct(in_chans, stem_chs, 3, 2, norm=V3_NORM, act=nn.Hardswish)
-        self.stages = nn.Sequential()
-        self.feature_info = [dict(module="stem", num_chs=stem_chs, reduction=2)]
+        self._start(ConvNormAct(in_chans, stem_chs, 3, 2, norm=V3_NORM, act=nn.Hardswish))
         width, reduction = stem_chs, 2
         for rows in stages:
             stage = nn.Sequential()
@@ -295,10 +299,7 @@ class MobileNetV3(StemStagesNet):
                     )
                 )  # fmt: skip
                 width, reduction = row.out, reduction * row.stride
-            self.feature_info.append(
-                dict(module=f"stages.{len(self.stages)}", num_chs=width, reduction=reduction)
-            )
-            self.stages.append(stage)
+            self._add_stage(stage, width, reduction)
         self.conv_head = ConvNormAct(width, head_chs, 1, norm=V3_NORM, act=nn.Hardswish)
         self.feature_info.append(dict(module="conv_head", num_chs=head_chs, reduction=reduction))
         self.num_features = hidden
