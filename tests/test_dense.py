@@ -11,7 +11,7 @@ import convzoo
 from convzoo.layers import features
 from convzoo.layers.decoder import center_crop
 from convzoo.layers.features import BackboneFeatures
-from convzoo.models.fpn import FeaturePyramid
+from convzoo.models.fpn import FeaturePyramid, SemanticFPN
 from convzoo.models.unet import UNet, UNetConfig, level_sizes, unet_from_backbone
 from convzoo.models.vgg import VGG_CONFIGS, parse_layer
 
@@ -40,6 +40,7 @@ def test_unet_has_the_papers_31030658_parameters(unet):
     assert count(unet.encoder[0]) == (1 * 9 + 1) * 64 + (64 * 9 + 1) * 64
     assert count(unet.decoder[0].up) == 1024 * 512 * 2 * 2 + 512  # 2x2 up-convolution halving channels
     assert count(unet.head) == 64 * 2 + 2  # the final 1x1 convolution to 2 classes
+    assert unet.drop.p == 0.5  # dropout at the end of the contracting path (Section 3.1)
 
 
 def test_unet_maps_are_those_of_figure_1():
@@ -121,8 +122,14 @@ def test_unet_572_gives_388_for_real(unet):
 # --- padded U-Net ------------------------------------------------------------------------------
 
 
-def test_padded_unet_keeps_the_size_and_refuses_other_sizes():
-    model = convzoo.create_model("unet_padded").eval()
+@pytest.fixture(scope="module")
+def padded() -> UNet:
+    torch.manual_seed(0)
+    return convzoo.create_model("unet_padded").eval()
+
+
+def test_padded_unet_keeps_the_size_and_refuses_other_sizes(padded):
+    model = padded
     assert count(model) == 31_030_658 and model.min_input_size == 16
     with torch.no_grad():
         assert model(torch.randn(1, 1, 48, 32)).shape == (1, 2, 48, 32)
@@ -132,21 +139,24 @@ def test_padded_unet_keeps_the_size_and_refuses_other_sizes():
         UNet(UNetConfig(), pad_input=True)
 
 
-def test_padded_unet_pad_input_mirrors_and_crops_back():
-    torch.manual_seed(0)
-    model = convzoo.create_model("unet_padded", pad_input=True).eval()
+def test_padded_unet_pad_input_mirrors_and_crops_back(padded):
     x = torch.randn(1, 1, 40, 21)
-    with torch.no_grad():
-        out = model(x)
-        # 40 -> 48 (4 above, 4 below), 21 -> 32 (5 left, 6 right), mirrored; the output cropped back
-        model.pad_input = False
-        full = model(F.pad(x, (5, 6, 4, 4), mode="reflect"))
-    assert out.shape == (1, 2, 40, 21) and model.output_size((48, 32)) == (48, 32)
-    assert torch.allclose(out, full[..., 4:44, 5:26])
+    padded.pad_input = True
+    try:
+        with torch.no_grad():
+            out = padded(x)
+        assert padded.output_size((40, 21)) == (40, 21)
+    finally:
+        padded.pad_input = False
+    with torch.no_grad():  # 40 -> 48 (4 above, 4 below), 21 -> 32 (5 left, 6 right), mirrored
+        full = padded(F.pad(x, (5, 6, 4, 4), mode="reflect"))
+    assert out.shape == (1, 2, 40, 21)
+    assert torch.allclose(out, full[..., 4:44, 5:26], atol=1e-6)
 
 
 def test_padded_unet_with_batch_norm():
-    model = convzoo.create_model("unet_padded_bn")
+    with torch.device("meta"):
+        model = convzoo.create_model("unet_padded", batch_norm=True)
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     assert len(norms) == 18  # after both 3x3 convolutions of 9 levels
     assert all(m.conv.bias is None for m in model.modules() if hasattr(m, "bn"))
@@ -170,6 +180,19 @@ def test_unet_vgg11_drops_the_classifier_head():
     assert [b.conv[1].conv.out_channels for b in model.decoder] == [256, 128, 64, 32, 16]
     with torch.no_grad():
         assert model.eval()(torch.randn(1, 3, 40, 56)).shape == (1, 2, 40, 56)
+
+
+def test_unet_resnet34_joins_layer1_to_layer4_and_doubles_twice_to_full_size():
+    with torch.device("meta"):  # shapes only
+        model = convzoo.create_model("unet_resnet34").eval()
+    assert count(model.encoder) == 21_797_672 - (512 * 1000 + 1000)  # resnet34 without its fc
+    assert [e["num_chs"] for e in model.encoder.feature_info] == [64, 128, 256, 512]
+    assert model.num_unjoined == 2  # layer1 is at stride 4: two 2x steps without a skip
+    assert [b.conv[0].conv.in_channels for b in model.decoder] == [512 + 256, 256 + 128, 128 + 64, 64, 32]
+    seen = []
+    model.decoder[3].register_forward_hook(lambda m, i, o: seen.append(o.shape[-2:]))
+    assert model(torch.empty(1, 3, 50, 70, device="meta")).shape == (1, 2, 50, 70)
+    assert seen == [(26, 36)]  # 2x layer1's 13x18, then the last step to exactly 50x70
 
 
 def test_backbone_built_elsewhere_keeps_its_weights():
@@ -231,6 +254,15 @@ def test_pyramid_levels_channels_and_strides(pyramid):
         "p4": (1, 256, 4, 6),
         "p5": (1, 256, 2, 3),
     }
+
+
+def test_fpn_on_resnet50_builds_the_papers_p2_to_p5_on_c2_to_c5():
+    with torch.device("meta"):
+        model = SemanticFPN("resnet50")
+    assert [c.in_channels for c in model.pyramid.lateral] == [256, 512, 1024, 2048]
+    assert [c.kernel_size for c in model.pyramid.lateral] == [(1, 1)] * 4
+    assert [(c.out_channels, c.kernel_size) for c in model.pyramid.output] == [(256, (3, 3))] * 4
+    assert [e["reduction"] for e in model.pyramid.feature_info] == [4, 8, 16, 32]
 
 
 def test_pyramid_top_down_adds_upsampled_coarser_levels(pyramid):

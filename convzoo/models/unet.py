@@ -6,9 +6,10 @@ contracting path's maps cropped to the centre and concatenated, and a 1x1 convol
 on the 388x388 output map. Valid input sizes are those where every pooled map is even
 (188 + 16k: 188, 204, ..., 572, ...); others are refused, naming the nearest valid sizes.
 
-`unet_padded` / `unet_padded_bn` pad every 3x3 convolution by 1, so the output map has the input's
-size; inputs must be divisible by 16 (or build with `pad_input=True`: the input is mirrored up to
-the next multiple of 16, the paper's overlap-tile extrapolation, and the output cropped back).
+`unet_padded` pads every 3x3 convolution by 1, so the output map has the input's size
+(`batch_norm=True` adds BatchNorm after each, 31,036,546 parameters); inputs must be divisible by 16
+(or build with `pad_input=True`: the input is mirrored up to the next multiple of 16, the paper's
+overlap-tile extrapolation, and the output cropped back).
 
 `unet_from_backbone(name)` builds a U-Net whose contracting path is any zoo classifier, joined at
 the stages its `feature_info` lists (`unet_vgg11`).
@@ -83,16 +84,13 @@ class UNet(DensePredictor):
         num_classes: int = 2,
         in_chans: int = 1,
         pad_input: bool = False,
+        drop_rate: float = 0.5,
     ) -> None:
         super().__init__()
         if pad_input and config.padding == 0:
             raise ValueError("pad_input=True needs padded convolutions (padding=1)")
-        self.config, self.num_classes, self.in_chans, self.pad_input = (
-            config,
-            num_classes,
-            in_chans,
-            pad_input,
-        )
+        self.config, self.pad_input = config, pad_input
+        self.num_classes, self.in_chans = num_classes, in_chans
         self.min_input_size = next(s for s in itertools.count(1) if level_sizes(s, config))
         self.default_input_size = (in_chans, 572, 572) if config.padding == 0 else (in_chans, 512, 512)
         norm = nn.BatchNorm2d if config.batch_norm else None
@@ -102,6 +100,8 @@ class UNet(DensePredictor):
             for c_in, c_out in zip((in_chans, *widths[:-1]), widths, strict=True)
         )
         self.pool = nn.MaxPool2d(2, 2)
+        # Section 3.1: "Drop-out layers at the end of the contracting path"; the rate is not given
+        self.drop = nn.Dropout(drop_rate)
         self.decoder = nn.ModuleList(
             UpBlock(w, w // 2, w // 2, transposed=True, padding=config.padding, norm=norm)
             for w in reversed(widths[1:])
@@ -159,7 +159,7 @@ class UNet(DensePredictor):
         for level, block in enumerate(self.encoder):
             x = block(self.pool(x) if level else x)
             skips.append(x)
-        x = skips.pop()
+        x = self.drop(skips.pop())
         for block in self.decoder:
             x = block(x, skips.pop())
         x = self.head(x)
@@ -170,9 +170,10 @@ class BackboneUNet(DensePredictor):
     """A U-Net whose contracting path is a zoo classifier (`encoder`, see BackboneFeatures).
 
     The expanding path joins every stage of the classifier's `feature_info`, deepest first: resize
-    to the stage's map (nearest neighbour), concatenate, two 3x3 conv-BN-ReLU; a last step without a
-    skip brings the map to the input's size, and a 1x1 convolution gives the classes. Any input the
-    classifier takes works; the output has the input's size.
+    to the stage's map (nearest neighbour), concatenate, two 3x3 conv-BN-ReLU. Below the finest stage,
+    2x steps without a skip (one for VGG's stride-2 first stage, two for ResNet's stride-4 layer1)
+    reach the input's size, and a 1x1 convolution gives the classes. Any input the classifier takes
+    works; the output has the input's size.
     """
 
     def __init__(
@@ -188,7 +189,9 @@ class BackboneUNet(DensePredictor):
         self.min_input_size = self.encoder.min_input_size
         self.default_input_size = self.encoder.default_input_size
         stages = self.encoder.feature_info[::-1]  # deepest first
-        skips = [e["num_chs"] for e in stages[1:]] + ([0] if stages[-1]["reduction"] > 1 else [])
+        # below the finest stage, 2x steps without a skip up to the input's resolution
+        self.num_unjoined = max(0, round(math.log2(stages[-1]["reduction"])))
+        skips = [e["num_chs"] for e in stages[1:]] + [0] * self.num_unjoined
         decoder_chs = decoder_chs or tuple(max(16, 256 >> i) for i in range(len(skips)))
         if len(decoder_chs) != len(skips):
             raise ValueError(f"decoder_chs needs {len(skips)} widths for {self.encoder.backbone_name}")
@@ -207,8 +210,9 @@ class BackboneUNet(DensePredictor):
         size = tuple(x.shape[-2:])
         maps = self.encoder(x)
         x = maps.pop()
-        for block in self.decoder:
-            x = block(x, maps.pop()) if maps else block(x, size=size)
+        last = len(self.decoder) - 1
+        for i, block in enumerate(self.decoder):
+            x = block(x, maps.pop()) if maps else block(x, size=size if i == last else None)
         return self.head(x)
 
 
@@ -238,44 +242,39 @@ CARD = ModelCard(
         PaperResult("IOU", 0.7756, "ISBI 2015 cell tracking, DIC-HeLa", "test", "Table 2"),
     ),
     notes="Fig. 1 exactly: 572x572 -> 388x388, unpadded convolutions, crop-and-concatenate skips. "
-    "Dropout at the end of the contracting path (Section 3.1) is a training detail, left out.",
+    "Dropout at the end of the contracting path (Section 3.1, no rate given): p=0.5 on the bottom "
+    "level's output.",
 )
 
 
 @register_model(CARD)
-def unet(num_classes: int = 2, in_chans: int = 1) -> UNet:
+def unet(num_classes: int = 2, in_chans: int = 1, drop_rate: float = 0.5) -> UNet:
     """The paper's U-Net (Fig. 1)."""
-    return UNet(UNetConfig(), num_classes, in_chans)
+    return UNet(UNetConfig(), num_classes, in_chans, drop_rate=drop_rate)
 
 
 _PADDED_NOTES = (
     "Not in the paper: 3x3 convolutions padded by 1, so the output has the input's size; sides must "
-    "be divisible by 16, or build with pad_input=True to mirror-pad to the next multiple and crop back."
+    "be divisible by 16, or build with pad_input=True to mirror-pad to the next multiple and crop back. "
+    "batch_norm=True adds BatchNorm after every 3x3 convolution (31,036,546 parameters)."
 )
 
 
 @register_model(CARD.variant(name="unet_padded", input_size=(1, 512, 512), results=(), notes=_PADDED_NOTES))
-def unet_padded(num_classes: int = 2, in_chans: int = 1, pad_input: bool = False) -> UNet:
-    """U-Net with same-size ("padded") convolutions."""
-    return UNet(UNetConfig(padding=1), num_classes, in_chans, pad_input)
-
-
-@register_model(
-    CARD.variant(
-        name="unet_padded_bn",
-        input_size=(1, 512, 512),
-        params=31_036_546,
-        results=(),
-        notes=_PADDED_NOTES + " BatchNorm after every 3x3 convolution (which then has no bias).",
-    )
-)
-def unet_padded_bn(num_classes: int = 2, in_chans: int = 1, pad_input: bool = False) -> UNet:
-    """Padded U-Net with BatchNorm."""
-    return UNet(UNetConfig(padding=1, batch_norm=True), num_classes, in_chans, pad_input)
+def unet_padded(
+    num_classes: int = 2,
+    in_chans: int = 1,
+    pad_input: bool = False,
+    batch_norm: bool = False,
+    drop_rate: float = 0.5,
+) -> UNet:
+    """U-Net with same-size ("padded") convolutions; batch_norm=True adds BatchNorm after each 3x3."""
+    return UNet(UNetConfig(padding=1, batch_norm=batch_norm), num_classes, in_chans, pad_input, drop_rate)
 
 
 _BACKBONES = (  # name, zoo classifier, parameters at 2 classes, input size
     ("unet_vgg11", "vgg11", 13_146_210, (3, 224, 224)),
+    ("unet_resnet34", "resnet34", 24_417_826, (3, 224, 224)),
 )
 
 
