@@ -307,3 +307,40 @@ def test_activation_memory_counts_views_and_in_place_results_once():
     rows = summary(net, (1, 8, 8)).layers
     assert [r.activation_bytes for r in rows] == [4 * 6 * 6 * 4, 0, 0, 5 * 4]
     assert [r.macs for r in rows] == [4 * 9 * 36, 0, 0, 144 * 5]
+
+
+def unet_fields_by_interval_propagation(size: int = 572) -> list[int]:
+    """Every output unit's field along one axis of the original U-Net, by brute force: each unit
+    carries the interval of input pixels it depends on (valid 3x3 convs, 2x2 pools, 2x2/2 up-convs,
+    centre-cropped skips concatenated)."""
+
+    def conv(x):
+        return [(x[i][0], x[i + 2][1]) for i in range(len(x) - 2)]
+
+    x, skips = [(i, i) for i in range(size)], []
+    for _ in range(4):
+        x = conv(conv(x))
+        skips.append(x)
+        x = [(x[2 * i][0], x[2 * i + 1][1]) for i in range(len(x) // 2)]
+    x = conv(conv(x))
+    for _ in range(4):
+        up = [x[j // 2] for j in range(2 * len(x))]
+        skip = skips.pop()
+        off = (len(skip) - len(up)) // 2
+        x = conv(
+            conv(
+                [
+                    (min(a[0], b[0]), max(a[1], b[1]))
+                    for a, b in zip(skip[off : off + len(up)], up, strict=True)
+                ]
+            )
+        )
+    return [hi - lo + 1 for lo, hi in x]
+
+
+def test_unet_field_is_the_largest_over_its_output_units():
+    exact = unet_fields_by_interval_propagation()
+    assert len(exact) == 388 and (min(exact), max(exact)) == (188, 204)
+    result = summarize_registered("unet")
+    assert result.layers[-1].output_shape[-1] == 388
+    assert result.layers[-1].rf_size == [max(exact)] * 2 and result.layers[-1].rf_stride == [1, 1]

@@ -13,8 +13,14 @@ Norris & Sim, "Computing Receptive Fields of Convolutional Neural Networks" (Dis
 Where paths meet (add, cat, multiply) the output takes the largest field over its inputs, axis by
 axis, so branching nets (Inception, ResNet, DenseNet) get the field of their widest path. A tensor
 that has lost its spatial layout (flattened, globally pooled, token sequences) has `stride` None
-and the size of everything its inputs saw. Upsampling and transposed convolutions shrink the
-stride; their sizes count the input units one output unit interpolates.
+and the size of everything its inputs saw.
+
+Upsampling (transposed convolutions, interpolation by whole factors) makes neighbouring units see
+fields of different sizes: a window of w units on a grid upsampled u times reaches at most
+ceil((w - 1) / u) + 1 units of the coarser grid. Such axes keep the coarse field (`base`) and the
+windows opened on each finer grid (`levels`), and `size` is the largest field over the units, as
+an exact count gives it (U-Net's output units see 188 to 204 pixels: 204; the continuous rule
+would say 200). A strided window on an upsampled grid falls back to the continuous rule.
 """
 
 from __future__ import annotations
@@ -32,11 +38,17 @@ from torch.utils.weak import WeakIdKeyDictionary
 
 @dataclass(frozen=True)
 class AxisField:
-    """The receptive field of a tensor's first unit along one spatial axis."""
+    """The receptive field of a tensor's units along one spatial axis.
+
+    `base` (size, stride) and `levels` ((factor, window), ...) describe an upsampled axis: the
+    coarse field, then per upsampling the factor and the window opened on that grid since.
+    """
 
     size: float
     stride: float | None
     start: float
+    base: tuple[float, float] | None = None
+    levels: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_global(self) -> bool:
@@ -46,7 +58,41 @@ class AxisField:
         """The field of all n units of this axis together (what a global pool or a flatten sees)."""
         if self.stride is None:
             return self
-        return AxisField(self.size + (n - 1) * self.stride, None, self.start + (n - 1) * self.stride / 2)
+        size = self.size + (n - 1) * self.stride
+        if self.levels:
+            size = _exact(self.base, _widen(self.levels, n - 1))
+        return AxisField(size, None, self.start + (n - 1) * self.stride / 2)
+
+    def grow(self, taps: float, step: float, offset: float) -> AxisField:
+        """One output unit combines `taps` units of this axis, `step` units from its neighbour, the
+        first centred `offset` units from this axis's first."""
+        if self.is_global:
+            return self
+        start = self.start + offset * self.stride
+        if step == 1 and self.levels:  # a window on an upsampled grid
+            levels = _widen(self.levels, taps - 1)
+            return AxisField(_exact(self.base, levels), self.stride, start, self.base, levels)
+        factor = 1 / step
+        if step < 1 and factor.is_integer():  # upsampling: the taps on this grid, then a finer grid
+            coarse = self.grow(taps, 1, 0)
+            base = coarse.base or (coarse.size, coarse.stride)
+            levels = (*coarse.levels, (round(factor), 1))
+            return AxisField(coarse.size, self.stride * step, start, base, levels)
+        return AxisField(self.size + (taps - 1) * self.stride, self.stride * step, start)
+
+
+def _widen(levels: tuple[tuple[int, int], ...], extra: float) -> tuple[tuple[int, int], ...]:
+    factor, window = levels[-1]
+    return (*levels[:-1], (factor, window + round(extra)))
+
+
+def _exact(base: tuple[float, float], levels: tuple[tuple[int, int], ...]) -> float:
+    """The largest field of a window on the finest grid, counted down to the coarse grid."""
+    window = levels[-1][1]
+    for i in range(len(levels) - 1, -1, -1):
+        reach = math.ceil((window - 1) / levels[i][0]) + 1  # coarser units the window can touch
+        window = levels[i - 1][1] + reach - 1 if i else reach
+    return base[0] + (window - 1) * base[1]
 
 
 Field = tuple[AxisField, ...]
@@ -71,14 +117,8 @@ def _arg(args: Sequence, kwargs: dict, index: int, name: str, default: Any = Non
 
 
 def _grow(field: Field, taps: Sequence[float], steps: Sequence[float], offsets: Sequence[float]) -> Field:
-    """Per axis: one output unit combines `taps` input units, `step` units apart from its neighbour,
-    the first centred `offset` units from the input's first; axes without spatial layout pass."""
-    return tuple(
-        axis
-        if axis.is_global
-        else AxisField(axis.size + (t - 1) * axis.stride, axis.stride * st, axis.start + o * axis.stride)
-        for axis, t, st, o in zip(field, taps, steps, offsets, strict=True)
-    )
+    """`AxisField.grow` on every axis."""
+    return tuple(axis.grow(t, st, o) for axis, t, st, o in zip(field, taps, steps, offsets, strict=True))
 
 
 def _window(field: Field, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> Field:
@@ -245,7 +285,7 @@ class ReceptiveFieldMode(TorchFunctionMode):
             size = max(a.size for a in own + seen)
             if own:
                 best = max(own, key=lambda a: a.size)
-                result.append(AxisField(size, best.stride, best.start))
+                result.append(best if best.size == size else AxisField(size, best.stride, best.start))
             else:
                 best = max(seen, key=lambda a: a.size)
                 result.append(AxisField(size, None, best.start))
