@@ -57,7 +57,7 @@ def one_model_per_family() -> list[str]:
 def check_summary_adds_up(name: str) -> None:
     model = build_on_meta(name)
     size = max(getattr(model, "min_input_size", 32), 32)
-    result = summary(model, (model.in_chans, size, size)).to_dict()
+    result = summarize_registered(name, (model.in_chans, size, size)).to_dict()
     rows, total = result["layers"], result["total"]
     assert rows and total["macs"] > 0
     for key in ("params", "trainable_params", "macs", "activation_bytes"):
