@@ -40,3 +40,24 @@ def shared_data() -> Path:
     if not data.is_dir():
         pytest.skip(f"datasets not found at {data} (set CONVZOO_SHARED)")
     return data
+
+
+# Models whose parametrized tests (test_models.py) are too heavy for the default run: marked slow.
+SLOW_MODELS = {
+    "preact_resnet152",
+    "preact_resnet200",
+    "preact_resnet1001",
+    "densenet201",
+    "densenet264",
+    "densenet_bc_250_24",
+    "densenet_bc_190_40",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m 'not slow'` deselects
+def pytest_collection_modifyitems(items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        in_model_tests = item.path.name == "test_models.py"
+        if in_model_tests and callspec is not None and callspec.params.get("name") in SLOW_MODELS:
+            item.add_marker(pytest.mark.slow)

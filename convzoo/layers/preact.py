@@ -1,0 +1,19 @@
+"""BatchNorm followed by ReLU: the "pre-activation" of He et al. 2016 and DenseNet's composite function."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class BatchNormReLU(nn.BatchNorm2d):
+    """relu(batchnorm(x)) in one module.
+
+    Its state-dict keys are those of nn.BatchNorm2d (weight, bias, running_mean, ...), so a
+    checkpoint's `norm1.weight` maps to it unchanged whether the source applies the ReLU inside
+    the norm (timm's BatchNormAct2d) or as a separate module (torchvision's DenseNet).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(super().forward(x))
