@@ -233,6 +233,8 @@ def test_stages_that_are_not_maps_are_refused():
         unet_from_backbone(model)
     with pytest.raises(ValueError, match="not a zoo classifier"):
         BackboneFeatures(nn.Conv2d(3, 3, 1))
+    with pytest.raises(KeyError, match="unknown model 'vgg1'; did you mean"):
+        unet_from_backbone("vgg1")
 
 
 # --- FPN -----------------------------------------------------------------------------------------
