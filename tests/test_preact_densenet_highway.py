@@ -118,6 +118,13 @@ def test_timm_converter_flattens_the_conv_head_and_refuses_strangers():
         from_timm({"stages.0.blocks.0.se.fc.weight": torch.zeros(1)})
 
 
+def test_units_start_as_identity_unless_asked_for_the_papers_init():
+    units = [m for m in convzoo.create_model("preact_resnet164").modules() if isinstance(m, PreActBottleneck)]
+    assert len(units) == 54 and all(not u.conv3.weight.any() for u in units)
+    paper = convzoo.create_model("preact_resnet164", zero_init_last=False)
+    assert all(u.conv3.weight.std() > 0 for u in paper.modules() if isinstance(u, PreActBottleneck))
+
+
 @pytest.mark.slow
 def test_preact_resnet1001_is_finite_at_initialisation():
     model = convzoo.create_model("preact_resnet1001").eval()

@@ -192,14 +192,19 @@ def from_timm(state_dict: dict) -> dict:
     return out
 
 
+_INIT_NOTE = (
+    " The last conv of every unit starts at zero (zero_init_last=True) so any depth is finite untrained;"
+    " zero_init_last=False is the paper's He initialisation throughout."
+)
 _IMAGENET_NOTE = (
     "Units per stage as in He et al. 2016a, Table 1. Stride on the first 1x1 convolution of a "
     "stage, as the original ResNet; conv1-BN-ReLU stem shared by both paths of the first unit "
-    "(Appendix)."
+    "(Appendix)." + _INIT_NOTE
 )
 _CIFAR_NOTE = (
     "CIFAR net of Section 4: 3x3 conv (16) then three stages of {n} bottleneck units (64, 128, "
     "256 wide at 32, 16, 8 pixels), final BN-ReLU, global average pooling, fc. 10 classes by default."
+    + _INIT_NOTE
 )
 
 
@@ -217,7 +222,9 @@ def _results(name: str) -> tuple[PaperResult, ...]:
             PaperResult("top-5 error", 4.8, "ILSVRC-2012", "val", table5 + " and aspect-ratio augmentation"),
         ),
         "preact_resnet164": (
-            PaperResult("error", 5.46, "CIFAR-10", "test", "Table 3, standard augmentation, 1.7M parameters"),
+            PaperResult(
+                "error", 5.46, "CIFAR-10", "test", "Table 3, standard augmentation (1.7M parameters, Table 4)"
+            ),
             PaperResult("error", 24.33, "CIFAR-100", "test", "Table 3, standard augmentation"),
         ),
         "preact_resnet1001": (
