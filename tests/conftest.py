@@ -51,6 +51,8 @@ SLOW_MODELS = {
     "densenet264",
     "densenet_bc_250_24",
     "densenet_bc_190_40",
+    "efficientnet_b7",
+    "efficientnet_v2_l",
 }
 
 

@@ -33,6 +33,7 @@ from ..layers.mbconv import (
     timm_converter,
     torchvision_converter,
 )
+from ..layers.weight_init import init_msra
 from ..registry import register_model
 
 PAPER_V1 = Paper(
@@ -152,19 +153,6 @@ class StemStagesNet(Classifier):
         )
         self.stages.append(stage)
 
-    def _init_weights(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
-
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         return self.conv_head(self.stages(self.stem(x)))
@@ -200,7 +188,7 @@ class MobileNetV1(StemStagesNet):
         self.conv_head = nn.Identity()
         self.num_features = width
         self.head = ClassifierHead(width, num_classes, drop_rate=drop_rate)
-        self._init_weights()
+        init_msra(self)
 
 
 class MBConvNet(StemStagesNet):
@@ -238,7 +226,7 @@ class MBConvNet(StemStagesNet):
         ]
         self.num_features = head_chs
         self.head = ClassifierHead(head_chs, num_classes, drop_rate=drop_rate)
-        self._init_weights()
+        init_msra(self)
 
 
 def mobilenet_v2(width: float = 1.0, **kwargs) -> MBConvNet:
@@ -304,7 +292,7 @@ class MobileNetV3(StemStagesNet):
         self.feature_info.append(dict(module="conv_head", num_chs=head_chs, reduction=reduction))
         self.num_features = hidden
         self.head = HiddenLayerHead(head_chs, hidden, num_classes, drop_rate)
-        self._init_weights()
+        init_msra(self)
 
 
 # ---- converters
