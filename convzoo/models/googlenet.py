@@ -194,7 +194,10 @@ CARD = ModelCard(
         "classifiers of Section 5 on (4a) and (4d). The final 7x7 average pooling is global average "
         "pooling, so other input sizes work; the aux heads' 5x5/3 pooling is followed by adaptive "
         "pooling to 4x4 (the identity at 224x224). The parameter count includes the aux heads "
-        "(6,998,552 without them; Table 1 sums to about 6.8M)."
+        "(6,998,552 without them; aux_logits=False leaves them out). In train() mode forward returns "
+        "ClassifierOutput(logits, (aux_4a, aux_4d)) and aux_loss_weights is (0.3, 0.3); eval() mode "
+        "returns the logits alone. reset_classifier(n) gives the aux heads fresh n-way layers too; "
+        "reset_classifier(0) removes them."
     ),
 )
 

@@ -422,7 +422,8 @@ V3_CARD = ModelCard(
         "5 replaces every 5x5 by two 3x3, and has 4 + a reduction at 17x17 and 2 at 8x8. Aux head "
         "(Section 4, 'BN-auxiliary') on mixed6e with BatchNorm also on its 5x5 'fully connected' layer; "
         "train mode returns ClassifierOutput(logits, (aux,)) with aux_loss_weights (0.4,), the TF-slim "
-        "training weight (the paper gives none). Average pooling counts the padding, as torchvision does. "
+        "training weight (the paper gives none); reset_classifier(n) resets the aux head to n classes, "
+        "reset_classifier(0) removes it. Average pooling counts the padding, as torchvision does. "
         "The parameter count includes the aux head (23,834,568 without it)." + _TV_INPUT
     ),
 )
