@@ -158,3 +158,14 @@ def test_pictures_have_content(trained, tmp_path):
         pixels = np.asarray(Image.open(path).convert("L"), dtype=np.float64)
         assert pixels.size > 100 * 100 and pixels.std() > 10
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_pictures_get_the_usual_file_permissions(tmp_path):
+    import os
+
+    from convzoo.io import atomic_write_bytes
+
+    path = atomic_write_bytes(tmp_path / "a.bin", b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -52,6 +52,14 @@ def test_card_input_size_is_the_models(name, model):
     assert convzoo.model_card(name).input_size == tuple(model.default_input_size)
 
 
+def test_dtype_conversion_round_trips(model):
+    """Module.to/.double/.float work (a family must not shadow nn.Module internals such as _apply)."""
+    model.double()
+    assert all(p.dtype == torch.float64 for p in model.parameters())
+    model.float()
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
 def test_forward_shape_and_finite(model, batch):
     with torch.no_grad():
         out = logits_of(model(batch))

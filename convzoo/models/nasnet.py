@@ -257,14 +257,14 @@ class Cell(nn.Module):
         self.out_chs = sum(chs[i] for i in spec.concat)
         self.drop_path = DropPath(drop_path)
 
-    def _apply(self, op: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def _run_op(self, op: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return x if isinstance(op, nn.Identity) else self.drop_path(op(x))
 
     def forward(self, x: torch.Tensor, prev: torch.Tensor | None = None) -> torch.Tensor:
         states = [self.cur_in(x), self.prev_in(x if prev is None else prev)]
         for spec, ops in zip(self.spec.blocks, self.blocks, strict=True):
             states.append(
-                self._apply(ops.left, states[spec.left]) + self._apply(ops.right, states[spec.right])
+                self._run_op(ops.left, states[spec.left]) + self._run_op(ops.right, states[spec.right])
             )
         return torch.cat([states[i] for i in self.spec.concat], dim=1)
 
