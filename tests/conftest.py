@@ -44,9 +44,11 @@ def shared_data() -> Path:
 
 # Models whose parametrized tests (test_models.py) are too heavy for the default run: marked slow.
 SLOW_MODELS = {
+    "preact_resnet101",
     "preact_resnet152",
     "preact_resnet200",
     "preact_resnet1001",
+    "densenet169",
     "densenet201",
     "densenet264",
     "densenet_bc_250_24",
