@@ -55,6 +55,19 @@ SLOW_MODELS = {
     "densenet_bc_190_40",
     "efficientnet_b7",
     "efficientnet_v2_l",
+    # the deepest residual nets; the 101/152-layer ones that load a checkpoint still run
+    # tests/test_references.py by default
+    "resnet1202",
+    "resnet101",
+    "resnet101_v1_5",
+    "resnet152",
+    "resnet152_v1_5",
+    "seresnet101",
+    "seresnet152",
+    "senet154",
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "wide_resnet101_2",
 }
 
 

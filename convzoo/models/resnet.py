@@ -292,6 +292,19 @@ def _top_errors(top1: float, top5: float | None, dataset: str, note: str) -> tup
     return tuple(results)
 
 
+def imagenet_card(
+    name: str,
+    family: str,
+    paper: Paper,
+    params: int,
+    results: tuple[PaperResult, ...],
+    compatible: dict[str, str] | None,
+    notes: str,
+) -> ModelCard:
+    """The card of an ImageNet model of this family (224x224 input)."""
+    return ModelCard(name, family, paper, (3, 224, 224), params, results, compatible or {}, notes)
+
+
 def register_resnet(
     name: str,
     cfg: ResNetConfig,
@@ -299,6 +312,7 @@ def register_resnet(
     converters: dict[str, Callable[[dict], dict]] | None = None,
     drop_rate: float = 0.0,
     residual: bool = True,
+    zero_init_last: bool = False,
 ) -> None:
     """Register a builder of ResNet(cfg); plain nets (residual=False) take no drop-path or zero-init."""
 
@@ -307,14 +321,14 @@ def register_resnet(
         in_chans: int = 3,
         drop_rate: float = drop_rate,
         drop_path_rate: float = 0.0,
-        zero_init_last: bool = False,
+        zero_init_last: bool = zero_init_last,
     ) -> ResNet:
         if not residual and (drop_path_rate or zero_init_last):
             raise ValueError(f"{name} has no shortcuts: drop_path_rate and zero_init_last do not apply")
         return ResNet(cfg, num_classes, in_chans, drop_rate, drop_path_rate, zero_init_last)
 
     build.__name__ = build.__qualname__ = name
-    build.__doc__ = card.notes.split(".")[0] + "."
+    build.__doc__ = card.notes.split(":")[0].split(".")[0] + "."
     register_model(card, converters)(build)
 
 
@@ -332,62 +346,58 @@ _RESNET_RESULTS: dict[int, tuple[PaperResult, ...]] = {
     152: _top_errors(21.43, 5.71, "ILSVRC-2012", _TABLE3) + _top_errors(19.38, 4.49, "ILSVRC-2012", _TABLE4),
 }
 _RESNET_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
+_V1_5 = (
+    "the stride on the 3x3 conv of the bottleneck, not the first 1x1 (fb.resnet.torch, torchvision); "
+    "loads torchvision's checkpoints. The results are the paper's, for v1; v1.5 is about 0.5 points "
+    "more accurate at 224x224."
+)
 
 for _depth, _params in _RESNET_PARAMS.items():
     _basic = _depth < 50
-    _card = ModelCard(
-        name=f"resnet{_depth}",
-        family="resnet",
-        paper=PAPER,
-        input_size=(3, 224, 224),
-        params=_params,
-        results=_RESNET_RESULTS[_depth],
-        compatible={"torchvision": f"resnet{_depth}"} if _basic else {},
-        notes=(
-            f"ResNet-{_depth} of Table 1 with projection shortcuts where the shape changes (option B)."
-            + (
-                " Basic blocks have no 1x1 conv, so v1 and v1.5 coincide: torchvision's checkpoint loads."
-                " Table 2's ResNet-18/34 used zero-padding shortcuts (option A) instead."
-                if _basic
-                else " v1: a stage's stride sits on the first 1x1 conv of its first bottleneck,"
-                " as in the released Caffe models."
-            )
-        ),
+    _notes = f"ResNet-{_depth} of Table 1 with projection shortcuts where the shape changes (option B)."
+    if _basic:
+        _notes += (
+            " Basic blocks have no 1x1 conv, so v1 and v1.5 coincide: torchvision's checkpoint loads."
+            " Table 2's ResNet-18/34 used zero-padding shortcuts (option A) instead."
+        )
+    else:
+        _notes += " v1: a stage's stride sits on the first 1x1 conv of its first bottleneck (Caffe release)."
+    _card = imagenet_card(
+        f"resnet{_depth}",
+        "resnet",
+        PAPER,
+        _params,
+        _RESNET_RESULTS[_depth],
+        {"torchvision": f"resnet{_depth}"} if _basic else None,
+        _notes,
     )
     register_resnet(_card.name, imagenet_config(_depth), _card, _TV if _basic else None)
     if not _basic:
+        _name = f"resnet{_depth}_v1_5"
         register_resnet(
-            f"resnet{_depth}_v1_5",
+            _name,
             imagenet_config(_depth, stride_on="3x3"),
             _card.variant(
-                name=f"resnet{_depth}_v1_5",
+                name=_name,
                 compatible={"torchvision": f"resnet{_depth}"},
-                notes=f"ResNet-{_depth} v1.5: the stride on the 3x3 conv of the bottleneck, not the first "
-                "1x1 (fb.resnet.torch, torchvision); loads torchvision's checkpoints. The results are the "
-                "paper's, for v1; v1.5 is about 0.5 points more accurate at 224x224.",
+                notes=f"ResNet-{_depth} v1.5: {_V1_5}",
             ),
             _TV,
         )
 
+_PLAIN_RESULTS = {  # Table 2 (top-1) and Table 3 (top-5), 10-crop testing
+    18: _top_errors(27.94, None, "ILSVRC-2012", "10-crop testing, Table 2"),
+    34: _top_errors(28.54, 10.02, "ILSVRC-2012", _TABLE3),
+}
 for _depth, _params in ((18, 11_515_688), (34, 21_623_848)):
+    _notes = (
+        f"Plain-{_depth} of Section 4.1: ResNet-{_depth}'s layers with no shortcut at all, the baseline "
+        "that shows the degradation problem (Figure 4)."
+    )
     register_resnet(
         f"plain{_depth}",
         imagenet_config(_depth, shortcut="none"),
-        ModelCard(
-            name=f"plain{_depth}",
-            family="resnet",
-            paper=PAPER,
-            input_size=(3, 224, 224),
-            params=_params,
-            results=_top_errors(
-                {18: 27.94, 34: 28.54}[_depth],
-                {18: None, 34: 10.02}[_depth],
-                "ILSVRC-2012",
-                "10-crop testing, Tables 2 and 3",
-            ),
-            notes=f"Plain-{_depth} of Section 4.1: ResNet-{_depth}'s layers with no shortcut at all, "
-            "the baseline that shows the degradation problem (Figure 4).",
-        ),
+        imagenet_card(f"plain{_depth}", "resnet", PAPER, _params, _PLAIN_RESULTS[_depth], None, _notes),
         residual=False,
     )
 
@@ -396,6 +406,13 @@ for _depth, _params in ((18, 11_515_688), (34, 21_623_848)):
 # Table 6: depth -> (parameters as printed, test error %).
 TABLE6 = {20: ("0.27M", 8.75), 32: ("0.46M", 7.51), 44: ("0.66M", 7.17), 56: ("0.85M", 6.97),
           110: ("1.7M", 6.43), 1202: ("19.4M", 7.93)}  # fmt: skip
+# Before training, BatchNorm's running statistics are the identity, so in eval() mode each of the 600
+# residual additions roughly doubles the signal and 2^600 overflows float32.
+_RESNET1202_INIT = (
+    " Deviation: each block's last BatchNorm scale starts at zero (zero_init_last=True, Goyal et al. "
+    "2017) so that the untrained net's eval() outputs stay finite; zero_init_last=False gives the "
+    "paper's initialisation."
+)
 _CIFAR_PARAMS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962, 1202: 19_421_274}
 
 for _depth, _params in _CIFAR_PARAMS.items():
@@ -409,25 +426,21 @@ for _depth, _params in _CIFAR_PARAMS.items():
         results=(PaperResult("error", _error, "CIFAR-10", "test", f"Table 6 ({_printed} parameters)"),),
         notes=f"CIFAR-10 ResNet-{_depth} of Section 4.2: 3x3 conv, 3 x {(_depth - 2) // 6} basic blocks "
         "with 16, 32, 64 filters, global average pooling, 10-way fc; zero-padding identity shortcuts "
-        "(option A), so it has exactly as many parameters as its plain counterpart.",
+        "(option A), so it has exactly as many parameters as its plain counterpart."
+        + (_RESNET1202_INIT if _depth == 1202 else ""),
     )
     _cfg = ResNetConfig("basic", cifar_stages(_depth), stem="cifar", stem_chs=16, shortcut="A")
-    register_resnet(_card.name, _cfg, _card)
+    register_resnet(_card.name, _cfg, _card, zero_init_last=_depth == 1202)
     if _depth <= 110:
+        _notes = (
+            f"CIFAR-10 plain-{_depth} of Section 4.2: resnet{_depth} without shortcuts. The paper reports "
+            "plain nets in Figure 6 only (error grows with depth)"
+        )
+        _notes += ", which shows plain-20 to plain-56; plain-110 extends it." if _depth == 110 else "."
         register_resnet(
             f"plain{_depth}",
             replace(_cfg, shortcut="none"),
-            _card.variant(
-                name=f"plain{_depth}",
-                results=(),
-                notes=f"CIFAR-10 plain-{_depth} of Section 4.2: resnet{_depth} without shortcuts. The "
-                "paper reports plain nets in Figure 6 only (error grows with depth)"
-                + (
-                    ", which shows plain-20 to plain-56; plain-110 is this module's extension."
-                    if _depth == 110
-                    else "."
-                ),
-            ),
+            _card.variant(name=f"plain{_depth}", results=(), notes=_notes),
             residual=False,
         )
 
@@ -443,52 +456,36 @@ _RESNEXT = (  # name, depth, cardinality, bottleneck width d, parameters, paper 
 )  # fmt: skip
 
 for _name, _depth, _groups, _d, _params, _results in _RESNEXT:
+    _notes = (
+        f"ResNeXt-{_depth} ({_groups}x{_d}d): bottlenecks with a {_groups}-group 3x3 conv {_groups * _d} "
+        "wide in the first stage (Table 1, form (c) of Figure 3); stride on the 3x3 conv, as in the paper."
+    )
+    if _d == 8:
+        _notes += " 32x8d is not in the paper; it is torchvision's configuration."
     register_resnet(
         _name,
-        replace(
-            ResNetConfig("bottleneck", imagenet_stages(_depth, _groups * _d)),
-            stride_on="3x3",
-            groups=_groups,
-        ),
-        ModelCard(
-            name=_name,
-            family="resnext",
-            paper=RESNEXT_PAPER,
-            input_size=(3, 224, 224),
-            params=_params,
-            results=_results,
-            compatible={"torchvision": _name},
-            notes=f"ResNeXt-{_depth} ({_groups}x{_d}d): bottlenecks with a {_groups}-group 3x3 conv "
-            f"{_groups * _d} wide in the first stage (Table 1, form (c) of Figure 3); the stride sits on "
-            "the 3x3 conv, as in the paper."
-            + (" 32x8d is not in the paper; it is torchvision's configuration." if _d == 8 else ""),
-        ),
+        ResNetConfig("bottleneck", imagenet_stages(_depth, _groups * _d), stride_on="3x3", groups=_groups),
+        imagenet_card(_name, "resnext", RESNEXT_PAPER, _params, _results, {"torchvision": _name}, _notes),
         _TV,
     )
 
-for _depth, _params, _results in (
-    (50, 68_883_240, _top_errors(21.9, 6.03, "ILSVRC-2012", "single crop, WRN-50-2-bottleneck")),
-    (101, 126_886_696, ()),
-):
+_WRN_RESULTS = {  # the paper's ImageNet experiment is WRN-50-2 only
+    50: _top_errors(21.9, 6.03, "ILSVRC-2012", "single crop, WRN-50-2-bottleneck"),
+    101: (),
+}
+for _depth, _params in ((50, 68_883_240), (101, 126_886_696)):
     _name = f"wide_resnet{_depth}_2"
+    _notes = (
+        f"Wide ResNet-{_depth}-2: ResNet-{_depth} (v1.5) with the bottleneck's 1x1 and 3x3 convs twice as "
+        "wide; the outer widths stay."
+    )
+    if _depth == 101:
+        _notes += " The paper's ImageNet experiment is WRN-50-2; 101-2 is torchvision's."
     register_resnet(
         _name,
-        replace(ResNetConfig("bottleneck", imagenet_stages(_depth, 128)), stride_on="3x3"),
-        ModelCard(
-            name=_name,
-            family="wide_resnet",
-            paper=WRN_PAPER,
-            input_size=(3, 224, 224),
-            params=_params,
-            results=_results,
-            compatible={"torchvision": _name},
-            notes=f"Wide ResNet-{_depth}-2: ResNet-{_depth} (v1.5) with the bottleneck's 1x1 and 3x3 convs "
-            "twice as wide; the outer widths stay."
-            + (
-                " The paper's ImageNet experiment is WRN-50-2; 101-2 is torchvision's."
-                if _depth == 101
-                else ""
-            ),
+        ResNetConfig("bottleneck", imagenet_stages(_depth, 128), stride_on="3x3"),
+        imagenet_card(
+            _name, "wide_resnet", WRN_PAPER, _params, _WRN_RESULTS[_depth], {"torchvision": _name}, _notes
         ),
         _TV,
     )

@@ -15,9 +15,16 @@ All use Caffe's stem max-pooling (3x3, stride 2, no padding, ceil mode), so they
 
 from __future__ import annotations
 
-from ..cards import ModelCard, Paper, PaperResult
+from ..cards import Paper, PaperResult
 from ..weights import rename_keys
-from .resnet import BLOCK_RULE, ResNetConfig, imagenet_config, imagenet_stages, register_resnet
+from .resnet import (
+    BLOCK_RULE,
+    ResNetConfig,
+    imagenet_card,
+    imagenet_config,
+    imagenet_stages,
+    register_resnet,
+)
 
 PAPER = Paper(
     title="Squeeze-and-Excitation Networks",
@@ -64,65 +71,37 @@ _SENET154 = ResNetConfig(
     **_SE,
 )
 
-_VARIANTS = (  # name, config, parameters, head dropout, paper results, notes
-    (
-        "seresnet50",
-        imagenet_config(50, **_SE),
-        28_088_024,
-        0.0,
-        _results(23.29, 6.62, (22.37, 6.36), "Table 2"),
-        "SE-ResNet-50: ResNet-50 v1 with an SE block (r = 16) in every bottleneck.",
-    ),
-    (
-        "seresnet101",
-        imagenet_config(101, **_SE),
-        49_326_872,
-        0.0,
-        _results(22.38, 6.07, (21.75, 5.72), "Table 2"),
-        "SE-ResNet-101: ResNet-101 v1 with an SE block (r = 16) in every bottleneck.",
-    ),
-    (
-        "seresnet152",
-        imagenet_config(152, **_SE),
-        66_821_848,
-        0.0,
-        _results(21.57, 5.73, (21.34, 5.54), "Table 2"),
-        "SE-ResNet-152: ResNet-152 v1 with an SE block (r = 16) in every bottleneck.",
-    ),
-    (
-        "seresnext50_32x4d",
-        ResNetConfig("bottleneck", imagenet_stages(50, width=128), **_SE_RESNEXT),
-        27_559_896,
-        0.0,
-        _results(21.10, 5.49, (20.97, 5.54), "Table 2"),
-        "SE-ResNeXt-50 (32x4d): ResNeXt-50 with an SE block (r = 16) in every bottleneck.",
-    ),
-    (
-        "senet154",
-        _SENET154,
-        115_088_984,
-        0.2,
-        _results(18.68, 4.47, (18.68, 4.47), "Table 8"),
-        "SENet-154 (Appendix): SE-ResNeXt-152 64x4d with a three-conv 3x3 stem, half-width first 1x1 "
-        "convs, 3x3 projection shortcuts and dropout 0.2 before the classifier.",
-    ),
-)
+_VARIANTS = (  # name, config, parameters, head dropout, paper top-1/top-5 error, released model's
+    ("seresnet50", imagenet_config(50, **_SE), 28_088_024, 0.0, (23.29, 6.62), (22.37, 6.36)),
+    ("seresnet101", imagenet_config(101, **_SE), 49_326_872, 0.0, (22.38, 6.07), (21.75, 5.72)),
+    ("seresnet152", imagenet_config(152, **_SE), 66_821_848, 0.0, (21.57, 5.73), (21.34, 5.54)),
+    ("seresnext50_32x4d", ResNetConfig("bottleneck", imagenet_stages(50, width=128), **_SE_RESNEXT),
+     27_559_896, 0.0, (21.10, 5.49), (20.97, 5.54)),
+    ("senet154", _SENET154, 115_088_984, 0.2, (18.68, 4.47), (18.68, 4.47)),
+)  # fmt: skip
 
-for _name, _cfg, _params, _drop, _res, _notes in _VARIANTS:
+_NOTES = {
+    "seresnet50": "SE-ResNet-50: ResNet-50 v1 with an SE block (r = 16) in every bottleneck.",
+    "seresnet101": "SE-ResNet-101: ResNet-101 v1 with an SE block (r = 16) in every bottleneck.",
+    "seresnet152": "SE-ResNet-152: ResNet-152 v1 with an SE block (r = 16) in every bottleneck.",
+    "seresnext50_32x4d": "SE-ResNeXt-50 (32x4d): ResNeXt-50 with an SE block (r = 16) in every bottleneck.",
+    "senet154": "SENet-154 (Appendix): SE-ResNeXt-152 64x4d with a three-conv 3x3 stem, half-width first "
+    "1x1 convs, 3x3 projection shortcuts and dropout 0.2 before the classifier.",
+}
+
+for _name, _cfg, _params, _drop, _paper, _released in _VARIANTS:
     register_resnet(
         _name,
         _cfg,
-        ModelCard(
-            name=_name,
-            family="senet",
-            paper=PAPER,
-            input_size=(3, 224, 224),
-            params=_params,
-            results=_res,
-            compatible={"timm": f"legacy_{_name}"},
-            notes=_notes
-            + " Stem max-pooling in Caffe's arithmetic (no padding, ceil mode), as the released models;"
-            " loads timm's legacy_ (Cadene) checkpoints.",
+        imagenet_card(
+            _name,
+            "senet",
+            PAPER,
+            _params,
+            _results(*_paper, _released, "Table 8" if _name == "senet154" else "Table 2"),
+            {"timm": f"legacy_{_name}"},
+            _NOTES[_name] + " Stem max-pooling in Caffe's arithmetic (no padding, ceil mode), as the "
+            "released models; loads timm's legacy_ (Cadene) checkpoints.",
         ),
         {"timm": from_timm},
         drop_rate=_drop,
