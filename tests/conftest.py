@@ -68,6 +68,9 @@ SLOW_MODELS = {
     "resnext101_32x8d",
     "resnext101_64x4d",
     "wide_resnet101_2",
+    # Inception-ResNet as printed in the paper: the same blocks as inception_resnet_v2_tf, which runs
+    "inception_resnet_v1",
+    "inception_resnet_v2",
 }
 
 
