@@ -85,7 +85,7 @@ def test_googlenet_aux_heads_only_in_training():
     model = convzoo.create_model("googlenet", num_classes=10)
     assert model.aux_loss_weights == (0.3, 0.3)  # Section 5
     assert list(model.aux_heads) == ["inception4a", "inception4d"]
-    x = torch.randn(2, 3, 64, 64)
+    x = torch.randn(2, 3, 32, 32)
     out = model.train()(x)
     assert isinstance(out, ClassifierOutput)
     assert out.logits.shape == (2, 10)
@@ -236,6 +236,17 @@ def test_szegedy_2017_grids(name, grids):
     assert [shapes[f"features.{n}"] for n in grids] == [
         (c, s, s) for c, s in zip(grids.values(), sizes, strict=True)
     ]
+
+
+@pytest.mark.parametrize("name", ["inception_resnet_v1", "inception_resnet_v2"])
+def test_paper_inception_resnets_run_at_their_minimum_size(name):
+    """Built and run by default (their contract tests are marked slow)."""
+    assert n_params(on_meta(name)) == convzoo.model_card(name).params
+    torch.manual_seed(0)
+    model = convzoo.create_model(name, num_classes=3).eval()
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 75, 75))
+    assert out.shape == (1, 3) and torch.isfinite(out).all()
 
 
 def test_inception_resnet_block_counts_paper_vs_release():
