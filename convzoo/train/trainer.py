@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import sys
 import time
 import warnings
@@ -163,6 +165,12 @@ class Trainer:
     def eval_model(self) -> nn.Module:
         return self.ema.module if self.ema is not None else self.model
 
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bfloat16 autocast when cfg.bf16, else nothing (entering a disabled autocast still costs)."""
+        if self.cfg.bf16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(self.device, non_blocking=True, memory_format=self.memory_format)
 
@@ -178,9 +186,12 @@ class Trainer:
             return loss, out.logits
         return F.cross_entropy(out.float(), y, label_smoothing=smoothing), out
 
-    def check_finite(self, loss: torch.Tensor, epoch: int, step: int) -> None:
-        bad = (~torch.isfinite(loss.detach())).to(torch.int32).cpu()
-        if int(self.dist.all_reduce(bad)):
+    def check_finite(self, loss: float, epoch: int, step: int) -> None:
+        """Raise NonFiniteLossError if the loss (on any rank) is NaN or infinite."""
+        bad = not math.isfinite(loss)
+        if self.dist.world > 1:  # every rank must stop together
+            bad = bool(self.dist.all_reduce(torch.tensor(int(bad))))
+        if bad:
             kept = (
                 f"; the last good checkpoint (epoch {self.history[-1]['epoch']}) is kept"
                 if self.history
@@ -188,7 +199,7 @@ class Trainer:
             )
             where = f" at {self.run.last}" if self.run and self.history else ""
             raise NonFiniteLossError(
-                f"loss became {float(loss.detach()):g} at epoch {epoch}, step {step + 1}: "
+                f"loss became {loss:g} at epoch {epoch}, step {step + 1}: "
                 f"training stopped{kept}{where}. "
                 "Lower --lr or set grad_clip."
             )
@@ -200,8 +211,8 @@ class Trainer:
         torch.manual_seed(epoch_seed)
         generator = torch.Generator().manual_seed(epoch_seed)
         self.net.train()
-        loss_sum = torch.zeros((), dtype=torch.float64)
-        correct = torch.zeros((), dtype=torch.long)
+        loss_sum = 0.0
+        correct = torch.zeros((), dtype=torch.long, device=self.device)
         seen = 0
         batches = self.dataset.train.batches(
             cfg.batch_size,
@@ -223,10 +234,11 @@ class Trainer:
         start = time.perf_counter()
         for step, (x, y) in enumerate(bar):
             x, y = self.prepare(x), y.to(self.device, non_blocking=True)
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            with self.autocast():
                 out = self.net(x)
             loss, logits = self.loss_and_logits(out, y)
-            self.check_finite(loss, epoch, step)
+            loss_value = loss.item()  # the step's one synchronisation: metrics and the NaN check
+            self.check_finite(loss_value, epoch, step)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip > 0:
@@ -235,12 +247,12 @@ class Trainer:
             self.scheduler.step()
             if self.ema is not None:
                 self.ema.update_parameters(self.model)
-            loss_sum += loss.detach().double().cpu() * len(y)
-            correct += (logits.detach().argmax(1) == y).sum().cpu()
+            loss_sum += loss_value * len(y)
+            correct += (logits.detach().argmax(1) == y).sum()
             seen += len(y)
         seconds = time.perf_counter() - start
         totals = self.dist.all_reduce(
-            torch.stack([loss_sum, correct.double(), torch.tensor(float(seen), dtype=torch.float64)])
+            torch.tensor([loss_sum, float(correct), float(seen)], dtype=torch.float64)
         )
         return {
             "train_loss": float(totals[0] / totals[2].clamp(min=1)),
@@ -254,7 +266,7 @@ class Trainer:
         batches = self.dataset.test.batches(
             self.cfg.eval_batch_size, self.mean, self.std, rank=self.dist.rank, world=self.dist.world
         )
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
+        with self.autocast():
             return evaluate(
                 self.eval_model, batches, self.dataset.num_classes, dist=self.dist, prepare=self.prepare
             )
