@@ -8,8 +8,8 @@ from torch import nn
 class SeparableConv2d(nn.Sequential):
     """Depthwise k x k convolution then pointwise 1x1 convolution, no bias, no norm or ReLU between.
 
-    Xception's "SeparableConv" (Section 2: "no intermediate ReLU"); MobileNet's block instead puts
-    BatchNorm and ReLU between the halves (convzoo.layers.mbconv.DepthwiseSeparableConv).
+    Xception's "SeparableConv", where an activation between the halves hurt in Chollet's experiments;
+    MobileNet's block instead puts BatchNorm and ReLU between them (layers.mbconv.DepthwiseSeparableConv).
     """
 
     def __init__(self, in_chs: int, out_chs: int, kernel: int = 3, stride: int = 1) -> None:

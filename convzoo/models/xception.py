@@ -178,9 +178,9 @@ CARD = ModelCard(
     compatible={"timm": "legacy_xception"},
     notes=(
         "Figure 5 exactly, 22,855,952 parameters as Table 3 prints. Separable convolutions have no "
-        "intermediate ReLU or bias; each is followed by BatchNorm (Section 3). Convolutions are unpadded "
-        "in conv1/conv2 (299 -> 149 -> 147) and 'same' elsewhere; max-pooling pads by 1. Dropout 0.5 "
-        "before the classifier (Section 4.3, ImageNet). Loads timm `legacy_xception` checkpoints."
+        "intermediate ReLU or bias; each is followed by BatchNorm (Figure 5's caption). Convolutions are "
+        "unpadded in conv1/conv2 (299 -> 149 -> 147) and 'same' elsewhere; max-pooling pads by 1. Dropout "
+        "0.5 before the classifier (Section 4.3, ImageNet). Loads timm `legacy_xception` checkpoints."
     ),
 )
 
