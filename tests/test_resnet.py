@@ -186,7 +186,7 @@ def test_wrn_dropout_sits_between_the_two_convs_in_training_only():
 
 def se_block(reduction: int = 16) -> ResidualBlock:
     cfg = ResNetConfig("bottleneck", (), se_reduction=reduction)
-    return ResidualBlock(cfg, 64, StageRow(1, 64, 256, 1), stride=1, first=True).eval()
+    return ResidualBlock(cfg, 64, StageRow(1, 64, 256, 1), stride=1, first_stage=True).eval()
 
 
 def test_se_block_reduces_by_r_and_gates_the_branch():

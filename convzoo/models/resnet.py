@@ -69,9 +69,8 @@ class ResNetConfig:
 
     block: str  # "basic": two 3x3 convs; "bottleneck": 1x1, 3x3, 1x1
     stages: tuple[StageRow, ...]
-    stem: str = (
-        "imagenet"  # "imagenet": 7x7/2 conv + 3x3/2 max-pool; "deep": three 3x3 convs; "cifar": one 3x3
-    )
+    # "imagenet": 7x7/2 conv + 3x3/2 max-pool; "deep": three 3x3 convs + max-pool; "cifar": one 3x3 conv
+    stem: str = "imagenet"
     stem_chs: int = 64
     stride_on: str = "1x1"  # bottleneck conv carrying a stage's stride: "1x1" (v1) or "3x3" (v1.5)
     shortcut: str = "B"  # "A" zero-padding identity, "B" projection where the shape changes, "none" plain net
@@ -126,7 +125,13 @@ class ResidualBlock(nn.Module):
     """
 
     def __init__(
-        self, cfg: ResNetConfig, in_chs: int, row: StageRow, stride: int, first: bool, drop_path: float = 0.0
+        self,
+        cfg: ResNetConfig,
+        in_chs: int,
+        row: StageRow,
+        stride: int,
+        first_stage: bool,
+        drop_path: float = 0.0,
     ) -> None:
         super().__init__()
         if cfg.block == "basic":
@@ -142,7 +147,7 @@ class ResidualBlock(nn.Module):
         else:
             raise ValueError(f"block must be 'basic' or 'bottleneck', got {cfg.block!r}")
         self.se = SqueezeExcite(row.out_chs, row.out_chs // cfg.se_reduction) if cfg.se_reduction else None
-        self.shortcut = make_shortcut(cfg, in_chs, row.out_chs, stride, first)
+        self.shortcut = make_shortcut(cfg, in_chs, row.out_chs, stride, first_stage)
         if self.shortcut is None and drop_path:
             raise ValueError("a plain block has no shortcut to keep: drop_path_rate must be 0")
         self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()
@@ -150,7 +155,7 @@ class ResidualBlock(nn.Module):
 
     def last_norm(self) -> nn.BatchNorm2d:
         """The branch's last BatchNorm (zero-initialised by `zero_init_last`)."""
-        return (self.conv3 or self.conv2).bn
+        return (self.conv2 if self.conv3 is None else self.conv3).bn
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv2(self.conv1(x))
@@ -163,7 +168,9 @@ class ResidualBlock(nn.Module):
         return self.act(self.shortcut(x) + self.drop_path(out))
 
 
-def make_shortcut(cfg: ResNetConfig, in_chs: int, out_chs: int, stride: int, first: bool) -> nn.Module | None:
+def make_shortcut(
+    cfg: ResNetConfig, in_chs: int, out_chs: int, stride: int, first_stage: bool
+) -> nn.Module | None:
     """Identity where the shape is kept; else option A (zero padding) or B (projection); None: plain."""
     if cfg.shortcut == "none":
         return None
@@ -172,7 +179,7 @@ def make_shortcut(cfg: ResNetConfig, in_chs: int, out_chs: int, stride: int, fir
     if cfg.shortcut == "A":
         return ZeroPadShortcut(in_chs, out_chs, stride)
     if cfg.shortcut == "B":
-        k = cfg.projection_kernel if not first else 1
+        k = 1 if first_stage else cfg.projection_kernel
         return ConvNormAct(in_chs, out_chs, k, stride, act=None)
     raise ValueError(f"shortcut must be 'A', 'B' or 'none', got {cfg.shortcut!r}")
 
