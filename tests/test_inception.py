@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 import convzoo
+from convzoo.analysis.macs import count_macs
 from convzoo.contract import ClassifierOutput
 from convzoo.layers.inception import ResidualInception, parse_branch, parse_layer
 from convzoo.layers.lrn import LocalResponseNorm
@@ -64,6 +65,13 @@ def test_googlenet_grid_follows_table_1():
         "features.inception5b": (1024, 7, 7),
     }
     assert output_shapes(model, 224, list(expected)) == expected
+
+
+def test_googlenet_keeps_the_papers_budget_of_1_5_billion_multiply_adds():
+    """Section 1: "a computational budget of 1.5 billion multiply-adds at inference time"."""
+    model = on_meta("googlenet")
+    macs = count_macs(model, torch.empty(1, 3, 224, 224, device="meta"))
+    assert 1.45e9 < macs < 1.65e9
 
 
 def test_googlenet_is_the_papers_and_googlenet_tv_is_torchvisions():
