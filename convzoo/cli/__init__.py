@@ -17,6 +17,8 @@ COMMANDS = (
     "design",
     "chart",
     "train",
+    "finetune",
+    "features",
     "eval_cmd",
     "predict",
     "interpret",

@@ -30,6 +30,12 @@ FLAGS = {
     "device": "device",
     "train_limit": "train_limit",
     "test_limit": "test_limit",
+    "init_from": "init_from",
+    # convzoo finetune's flags (absent from train's parser)
+    "weights": "weights",
+    "mode": "finetune",
+    "unfreeze": "unfreeze",
+    "lr_decay": "lr_decay",
 }
 
 
@@ -70,10 +76,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="continue the run in --out after a crash or Ctrl-C"
     )
     parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--init-from",
+        metavar="RUN_OR_CHECKPOINT",
+        help="copy the layers this model shares with a trained one (VGG: the paper's progressive init)",
+    )
 
 
 def _settings(args: argparse.Namespace) -> dict:
-    values = {field: getattr(args, flag) for flag, field in FLAGS.items()}
+    values = {field: getattr(args, flag, None) for flag, field in FLAGS.items()}
     for flag, field in (("download", "download"), ("bf16", "bf16"), ("channels_last", "channels_last")):
         if getattr(args, flag):
             values[field] = True
@@ -108,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if main_rank:
             print(
-                f"convzoo train: resume with: convzoo train {args.model} --out {out} --resume",
+                f"convzoo {args.command}: resume with: "
+                f"convzoo {args.command} {args.model} --out {out} --resume"
+                + (f" --weights {args.weights}" if getattr(args, "weights", None) else ""),
                 file=sys.stderr,
             )
         raise

@@ -50,6 +50,12 @@ class TrainConfig:
     threads: int = 0  # torch intra-op threads (0: leave torch's setting)
     seed: int = 0
     device: str = "auto"
+    # transfer learning (convzoo finetune / --init-from); see convzoo.transfer
+    weights: str | None = None  # checkpoint (convzoo run or torchvision/timm file) to start from
+    finetune: str | None = None  # linear | partial | full
+    unfreeze: int = 1  # partial: the last K stages train with the head
+    lr_decay: float = 1.0  # full: learning-rate factor per stage towards the input
+    init_from: str | None = None  # copy the layers it shares (VGG: Sec. 3.1's progressive initialisation)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -61,6 +67,12 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.finetune is not None and self.finetune not in ("linear", "partial", "full"):
+            raise ValueError(f"finetune must be linear, partial or full, got {self.finetune!r}")
+        if self.finetune is not None and not self.weights:
+            raise ValueError("fine-tuning needs the weights to start from (weights / --weights)")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (validated)."""

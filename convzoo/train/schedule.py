@@ -22,9 +22,23 @@ def param_groups(model: nn.Module, weight_decay: float, decay_norm_and_bias: boo
     ]
 
 
-def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """SGD (momentum, Nesterov) or AdamW over param_groups()."""
-    groups = param_groups(model, cfg.weight_decay, cfg.decay_norm_and_bias)
+def build_optimizer(
+    model: nn.Module, cfg: TrainConfig, lr_groups: list[dict] | None = None
+) -> torch.optim.Optimizer:
+    """SGD (momentum, Nesterov) or AdamW over param_groups().
+
+    `lr_groups` ({"params", "lr", "name"}, from fine-tuning) are each split the same way.
+    """
+    if lr_groups is None:
+        groups = param_groups(model, cfg.weight_decay, cfg.decay_norm_and_bias)
+    else:
+        groups = []
+        for group in lr_groups:
+            wanted = {id(p) for p in group["params"]}
+            for split in param_groups(model, cfg.weight_decay, cfg.decay_norm_and_bias):
+                params = [p for p in split["params"] if id(p) in wanted]
+                if params:
+                    groups.append({**split, "params": params, "lr": group["lr"], "name": group["name"]})
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(
             groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from ..contract import ClassifierOutput
 from ..data import BatchAugment, Dataset, FolderSplit, load_dataset
 from ..registry import create_model, model_card
+from ..transfer.setup import prepare_transfer
 from .checkpoint import (
     optimizer_state,
     optimizer_tensors,
@@ -133,6 +134,7 @@ class Trainer:
             )
         torch.manual_seed(cfg.seed)
         self.model = create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
+        lr_groups = prepare_transfer(self.model, cfg, self.log)
         self.data_size = ds.image_size
         self.size = input_size_for(self.model, ds, cfg.image_size)
         self.dataset = ds.resized(self.size) if ds.image_size != self.size else ds
@@ -147,7 +149,7 @@ class Trainer:
             warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
             self.net = nn.parallel.DistributedDataParallel(self.model)
         self.steps = steps_per_epoch(len(self.dataset.train), cfg.batch_size, self.dist.world)
-        self.optimizer = build_optimizer(self.model, cfg)
+        self.optimizer = build_optimizer(self.model, cfg, lr_groups)
         self.scheduler = build_scheduler(self.optimizer, cfg, self.steps)
         self.ema = None
         if cfg.ema_decay > 0:

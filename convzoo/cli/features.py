@@ -1,0 +1,62 @@
+"""convzoo features CHECKPOINT --data NAME --out feats.npz: penultimate-layer embeddings with labels."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import CliError, print_json
+
+NAME = "features"
+HELP = "save the penultimate-layer embeddings of a dataset (with labels) as .npz"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", help="a .safetensors checkpoint written by `convzoo train`")
+    parser.add_argument("--data", help="dataset name or image folder (default: the one it was trained on)")
+    parser.add_argument("--data-dir", help="folder with the dataset's original files")
+    parser.add_argument("--out", required=True, help=".npz file to write")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--limit", type=int, metavar="N", help="only the first N images of each split")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import DataError, load_dataset
+    from ..train import load_checkpoint
+    from ..transfer.features import extract_features, save_features
+
+    try:
+        model, meta = load_checkpoint(args.checkpoint)
+        data = args.data or meta["dataset"]
+        ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
+        mean, std = torch_stats(meta)
+        arrays = {}
+        for split_name, split in (("train", ds.train), ("test", ds.test)):
+            split = split.subset(args.limit).resized(meta["input_size"][-1])
+            feats, labels = extract_features(model, split.batches(args.batch_size, mean, std))
+            arrays[f"{split_name}_features"], arrays[f"{split_name}_labels"] = feats, labels
+        path = save_features(args.out, **arrays, classes=ds.classes)
+    except (DataError, ValueError, FileNotFoundError) as e:
+        raise CliError(str(e)) from None
+    summary = {
+        "out": str(path),
+        "model": meta["model"],
+        "dataset": data,
+        "num_features": int(arrays["train_features"].shape[1]),
+        "train": len(arrays["train_labels"]),
+        "test": len(arrays["test_labels"]),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"{summary['train']} train and {summary['test']} test embeddings of width "
+            f"{summary['num_features']} written to {path}"
+        )
+    return 0
+
+
+def torch_stats(meta: dict):
+    """The normalisation the checkpoint's model was trained with."""
+    import torch
+
+    return torch.tensor(meta["mean"]), torch.tensor(meta["std"])

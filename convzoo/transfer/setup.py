@@ -1,0 +1,57 @@
+"""Apply a run's transfer settings (weights, fine-tuning mode, --init-from) to a freshly built model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from torch import nn
+
+from ..registry import model_card
+from ..weights import read_state_dict
+from .finetune import plan_finetune
+from .init_from import init_from, vgg_progressive_keys
+from .pretrained import load_pretrained
+
+
+def resolve_weights_path(source: str) -> Path:
+    """A checkpoint file, or a run directory (its best checkpoint, else its last)."""
+    path = Path(source)
+    if path.is_dir():
+        for name in ("best.safetensors", "last.safetensors"):
+            if (path / "checkpoints" / name).is_file():
+                return path / "checkpoints" / name
+        raise FileNotFoundError(
+            f"{path} is a folder without checkpoints/best.safetensors or last.safetensors"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    return path
+
+
+def is_vgg_state(state: dict) -> bool:
+    return any(k.startswith("stages.") and ".conv." in k for k in state) and "head.fc6.weight" in state
+
+
+def prepare_transfer(model: nn.Module, cfg, log: Callable[[str], None] = print) -> list[dict] | None:
+    """Load cfg.weights / cfg.init_from into the model and freeze it for cfg.finetune.
+
+    Returns the optimizer's learning-rate groups for fine-tuning, or None (train everything at cfg.lr).
+    """
+    if cfg.init_from:
+        state = read_state_dict(resolve_weights_path(cfg.init_from))
+        keys = None
+        if model_card(cfg.model).family == "vgg" and is_vgg_state(state):
+            keys = vgg_progressive_keys(state)
+            log("init-from: VGG progressive initialisation (first four conv layers and fc6, fc7, fc)")
+        report = init_from(model, state, keys)
+        log(f"init-from {cfg.init_from}: " + report.lines()[0])
+    if cfg.weights:
+        report = load_pretrained(model, resolve_weights_path(cfg.weights))
+        for line in report.lines():
+            log(f"weights {cfg.weights}: {line}")
+    if not cfg.finetune:
+        return None
+    plan = plan_finetune(model, cfg.finetune, cfg.lr, cfg.unfreeze, cfg.lr_decay)
+    log(f"fine-tuning ({cfg.finetune}): " + "\n".join(plan.lines()))
+    return plan.param_groups
