@@ -133,7 +133,7 @@ def attribute(
     if method == "saliency":
         attr = Saliency(forward).attribute(x, target=target, abs=True)
     elif method == "smoothgrad":
-        noise = 0.15 * float(x.max() - x.min())
+        noise = 0.15 * float(x.detach().max() - x.detach().min())
         attr = NoiseTunnel(Saliency(forward)).attribute(
             x, nt_type="smoothgrad", nt_samples=samples, stdevs=noise, target=target, abs=True
         )
