@@ -48,7 +48,8 @@ def save_overlay(
     heat = (result.heatmap / result.heatmap.max().clamp(min=1e-12)).cpu().numpy()
     axes[1].imshow(shown, cmap=cmap)
     axes[1].imshow(heat, cmap="jet", alpha=0.5)
-    axes[1].set_title(result.method + (f" ({result.layer})" if result.layer else ""))
+    empty = " - zero everywhere" if float(result.heatmap.max()) == 0.0 else ""
+    axes[1].set_title(result.method + (f" ({result.layer})" if result.layer else "") + empty)
     for ax in axes:
         ax.axis("off")
     fig.suptitle(
