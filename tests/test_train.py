@@ -10,6 +10,7 @@ import torch
 import yaml
 
 from convzoo.contract import ClassifierOutput
+from convzoo.io import atomic_write_bytes
 from convzoo.train import (
     NonFiniteLossError,
     Trainer,
@@ -18,7 +19,7 @@ from convzoo.train import (
     resolve_config,
     train,
 )
-from convzoo.train.checkpoint import atomic_write, read_meta, read_tensors
+from convzoo.train.checkpoint import read_meta, read_tensors
 from convzoo.train.config import TrainConfig
 from convzoo.train.metrics import evaluate
 from convzoo.train.schedule import lr_factor, param_groups
@@ -97,14 +98,14 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     target = tmp_path / "last.safetensors"
-    atomic_write(target, b"old")
+    atomic_write_bytes(target, b"old")
 
     def failing_fsync(fd):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
-        atomic_write(target, b"new")
+        atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["last.safetensors"]
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,35 +11,15 @@ from safetensors import safe_open
 from safetensors.torch import save
 from torch import nn
 
+from ..io import atomic_write_bytes
+
 META_KEY = "convzoo"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a crash leaves the old file or the new one, never a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any] | None = None) -> None:
     """Atomically write tensors (cloned contiguous, on CPU) and JSON metadata as a safetensors file."""
     plain = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
-    atomic_write(path, save(plain, metadata={META_KEY: json.dumps(meta or {})}))
+    atomic_write_bytes(path, save(plain, metadata={META_KEY: json.dumps(meta or {})}))
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from ..io import save_figure
+
 
 def _figure(width: float, height: float):
     # The Agg canvas directly: no global backend switch, works without a display.
@@ -32,7 +34,7 @@ def plot_curves(history: Sequence[dict], path: Path) -> None:
     ax_lr.plot(epochs, [row["lr"] for row in history], "o-")
     ax_lr.set(title="learning rate (end of epoch)", xlabel="epoch")
     ax_lr.grid(alpha=0.3)
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
 
 
 def plot_confusion(confusion: torch.Tensor, classes: Sequence[str], path: Path) -> None:
@@ -54,4 +56,4 @@ def plot_confusion(confusion: torch.Tensor, classes: Sequence[str], path: Path) 
                     colour = "white" if value > vmax / 2 else "black"
                     ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=colour)
     ax.set(xlabel="predicted", ylabel="true", title="confusion matrix (test)")
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .checkpoint import atomic_write
+from ..io import atomic_write_bytes
 
 METRIC_COLUMNS = (
     "epoch", "lr", "train_loss", "train_top1", "test_loss", "test_top1", "test_top5",
@@ -53,15 +53,15 @@ class RunDir:
     def write_metrics(self, history: Sequence[dict[str, Any]]) -> None:
         """metrics.jsonl and metrics.csv, one row per completed epoch."""
         lines = "".join(json.dumps({k: row[k] for k in METRIC_COLUMNS}) + "\n" for row in history)
-        atomic_write(self.root / "metrics.jsonl", lines.encode())
+        atomic_write_bytes(self.root / "metrics.jsonl", lines.encode())
         buf = io.StringIO()
         writer = csv.DictWriter(buf, METRIC_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(history)
-        atomic_write(self.root / "metrics.csv", buf.getvalue().encode())
+        atomic_write_bytes(self.root / "metrics.csv", buf.getvalue().encode())
 
     def write_state(self, state: dict[str, Any]) -> None:
-        atomic_write(self.state, json.dumps(state, indent=1).encode())
+        atomic_write_bytes(self.state, json.dumps(state, indent=1).encode())
 
     def read_state(self) -> dict[str, Any]:
         if not self.state.is_file():
