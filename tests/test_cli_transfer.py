@@ -42,6 +42,16 @@ def test_linear_finetune_changes_only_the_final_layer(source_run, tmp_path, caps
     assert before["head.fc.weight"].shape != after["head.fc.weight"].shape
 
 
+def test_linear_finetune_replaces_the_final_layer_for_the_same_classes(source_run, tmp_path, capsys):
+    argv = ["finetune", "lenet5_modern", "--weights", str(source_run), "--mode", "linear"]
+    assert main([*argv, *TINY, "--out", str(tmp_path / "ft")]) == 0
+    assert "linear: a fresh 10-way final layer" in capsys.readouterr().out
+    before = read_tensors(source_run / "checkpoints" / "best.safetensors")
+    after = read_tensors(tmp_path / "ft" / "checkpoints" / "last.safetensors")
+    assert torch.equal(before["c1.weight"], after["c1.weight"])
+    assert not torch.allclose(before["head.fc.weight"], after["head.fc.weight"], atol=0.05)
+
+
 def test_full_finetune_reports_layerwise_rates(source_run, tmp_path, capsys):
     argv = ["finetune", "lenet5_modern", "--weights", str(source_run), "--mode", "full", "--lr-decay", "0.5"]
     assert main([*argv, *TINY, "--lr", "0.004", "--out", str(tmp_path / "ft")]) == 0

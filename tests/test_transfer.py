@@ -87,6 +87,8 @@ def test_finetune_modes_train_what_they_say(mode):
 def test_unknown_mode_is_explained():
     with pytest.raises(ValueError, match="unknown fine-tuning mode 'half'"):
         plan_finetune(convzoo.create_model("lenet5_modern"), "half", lr=0.1)
+    with pytest.raises(ValueError, match=r"leaves nothing to train.*use --mode partial"):
+        plan_finetune(convzoo.create_model("lenet5"), "linear", lr=0.1)  # fixed RBF output
 
 
 def test_vgg_progressive_initialisation_copies_four_convs_and_three_fcs():

@@ -89,6 +89,11 @@ def plan_finetune(
         trains = {n for n in named if depth[n] <= unfreeze}
     else:
         trains = set(named)
+    if not trains:
+        raise ValueError(
+            f"fine-tuning mode {mode!r} leaves nothing to train in this model (its final layer has no "
+            "trainable parameters); use --mode partial or full"
+        )
     for n, p in named.items():
         p.requires_grad_(n in trains)
     keep_frozen_norms_in_eval(model)

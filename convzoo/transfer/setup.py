@@ -52,6 +52,9 @@ def prepare_transfer(model: nn.Module, cfg, log: Callable[[str], None] = print) 
             log(f"weights {cfg.weights}: {line}")
     if not cfg.finetune:
         return None
+    if cfg.finetune == "linear" and cfg.weights:  # a new classifier, even for the same number of classes
+        model.reset_classifier(model.num_classes)
+        log(f"linear: a fresh {model.num_classes}-way final layer")
     plan = plan_finetune(model, cfg.finetune, cfg.lr, cfg.unfreeze, cfg.lr_decay)
     log(f"fine-tuning ({cfg.finetune}): " + "\n".join(plan.lines()))
     return plan.param_groups
