@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
-
-from torch import nn
 
 
 class CliError(Exception):
@@ -31,16 +28,6 @@ def print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=None, default=str))
 
 
-def build_model(name: str) -> nn.Module:
-    """create_model with unknown names reported as a CLI error."""
-    from ..registry import UnknownModelError, create_model
-
-    try:
-        return create_model(name)
-    except UnknownModelError as e:
-        raise CliError(str(e)) from None
-
-
 def card_of(name: str):
     from ..registry import UnknownModelError, model_card
 
@@ -48,7 +35,3 @@ def card_of(name: str):
         return model_card(name)
     except UnknownModelError as e:
         raise CliError(str(e)) from None
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -15,6 +15,7 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
 from ..layers import ConvNormAct, LocalResponseNorm, MLPHead
+from ..layers.weight_init import init_msra
 from ..registry import register_model
 from ..weights import rename_keys
 
@@ -83,18 +84,9 @@ class VGG(Classifier):
                 stage.add_module(str(len(stage)), ConvNormAct(width, out, kernel, norm=norm, bias=True))
                 width = out
         self.head = MLPHead(width, 7, 4096, num_classes, drop_rate)
-        self._init_weights()
-
-    def _init_weights(self) -> None:
         # Section 3.1 trains deep nets from config A's weights or with Glorot-style random init;
         # He init (as torchvision) trains every configuration from scratch.
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
+        init_msra(self)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from torch import nn
 
-from ..weights import read_source, unwrap_state_dict
+from ..weights import read_source
 
 
 @dataclass
@@ -40,7 +40,7 @@ def vgg_progressive_keys(source_state: dict) -> list[str]:
 
 def init_from(model: nn.Module, source: str | Path | dict, keys: list[str] | None = None) -> CopyReport:
     """Copy every tensor of `source` (or only `keys`) whose name and shape the model shares."""
-    state = read_source(source) if not isinstance(source, dict) else unwrap_state_dict(source)
+    state = read_source(source)
     target = model.state_dict()
     wanted = state.keys() if keys is None else keys
     report = CopyReport()
