@@ -17,6 +17,7 @@ from convzoo.data import (
     BatchAugment,
     DataError,
     fit_to_size,
+    folder,
     load_dataset,
     make_shapes,
     read_idx,
@@ -176,17 +177,36 @@ def make_folder(root, counts=None):
     return root
 
 
-def test_image_folder_skips_bad_files_by_name(tmp_path, caplog):
+def test_image_folder_scan_lists_without_decoding(tmp_path, caplog, monkeypatch):
     root = make_folder(tmp_path / "pics")
     (root / "ants" / "notes.txt").write_text("not an image")
     (root / "bees" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the class scan opened an image")
+
+    monkeypatch.setattr(folder.Image, "open", no_decoding)
     with caplog.at_level(logging.WARNING, logger="convzoo.data"):
         ds = load_dataset(str(root), seed=3)
     assert "notes.txt: not a supported image file" in caplog.text
-    assert "broken.jpg: unreadable or truncated image" in caplog.text
-    assert ds.classes == ["ants", "bees"] and len(ds.train) + len(ds.test) == 7
+    assert ds.classes == ["ants", "bees"] and len(ds.train) + len(ds.test) == 8  # broken.jpg listed
     again = load_dataset(str(root), seed=3)
     assert [p for p, _ in again.test.samples] == [p for p, _ in ds.test.samples]  # seeded split
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_image_folder_skips_unreadable_file_when_read(tmp_path, caplog, workers):
+    root = make_folder(tmp_path / "pics", {"ants": 3, "bees": 2})
+    (root / "bees" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
+    samples, _ = folder.scan_classes(root)
+    split = folder.FolderSplit(samples, workers=workers).resized(16)
+    mean, std = torch.zeros(3), torch.ones(3)
+    with caplog.at_level(logging.WARNING, logger="convzoo.data"):
+        seen = [y for _, ys in split.batches(4, mean, std) for y in ys.tolist()]
+        again = [y for _, ys in split.batches(4, mean, std) for y in ys.tolist()]
+    assert seen == again == [0, 0, 0, 1, 1]  # the unreadable file's item is left out
+    assert caplog.text.count("broken.jpg: unreadable or truncated image") == 1  # logged once
+    assert split.skipped == {str(root / "bees" / "broken.jpg")}
 
 
 def test_image_folder_train_val_batches_and_empty_class(tmp_path):
@@ -200,7 +220,7 @@ def test_image_folder_train_val_batches_and_empty_class(tmp_path):
     assert x.shape == (4, 3, 24, 24) and y.tolist() == [0, 0, 1, 1]
     (tmp_path / "d" / "train" / "wasps").mkdir()
     (tmp_path / "d" / "train" / "wasps" / "readme.md").write_text("-")
-    with pytest.raises(DataError, match=r"wasps: class folder holds no readable image"):
+    with pytest.raises(DataError, match=r"wasps: class folder holds no image file"):
         load_dataset(str(tmp_path / "d"))
 
 

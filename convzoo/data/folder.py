@@ -1,9 +1,16 @@
-"""Class-per-folder image directories: train/ and val/ sub-folders, or one folder split with a seed."""
+"""Class-per-folder image directories: train/ and val/ sub-folders, or one folder split with a seed.
+
+The scan only lists file names (ImageNet's 1.28 million files take seconds); images are decoded when
+they are read, by `workers` processes feeding a bounded queue of batches, and a file that turns out
+unreadable is skipped then, with its name logged once.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,45 +25,76 @@ from .tensors import Batches, Plan, Split, normalize
 log = logging.getLogger("convzoo.data")
 # As torchvision's ImageFolder: GIFs (often placeholders, like hymenoptera's imageNotFound.gif) are skipped.
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
+# Batches each decoding process keeps ready (DataLoader's prefetch_factor): the queue's bound.
+PREFETCH_BATCHES = 2
 
 
-def readable_image(path: Path) -> bool:
-    """Decode the image (at reduced size where the format allows) to catch unreadable or truncated files."""
+def decode_image(path: str | Path, in_chans: int) -> np.ndarray:
+    """The image file as H x W x in_chans uint8 (grey for 1 channel, else RGB).
+
+    The one place image files are decoded (folders, predict); raises DataError naming the file when
+    it is missing or not a readable image.
+    """
     try:
         with Image.open(path) as img:
-            img.draft("RGB", (64, 64))
-            img.load()
-        return True
+            image = np.asarray(img.convert("L" if in_chans == 1 else "RGB"))
+    except (FileNotFoundError, IsADirectoryError):
+        raise DataError(f"{path}: no such image file") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        log.warning("skipping %s: unreadable or truncated image (%s)", path, e)
-        return False
+        raise DataError(f"{path}: unreadable or truncated image ({e})") from None
+    return image[..., None] if image.ndim == 2 else image
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files under folder (recursively, sorted), by suffix only; other files are logged."""
+    found = []
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith("."):
+                continue
+            if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
+                found.append(Path(parent, name))
+            else:
+                log.warning(
+                    "skipping %s: not a supported image file (%s)",
+                    Path(parent, name),
+                    ", ".join(sorted(IMAGE_SUFFIXES)),
+                )
+    return sorted(found)
 
 
 def scan_classes(root: Path) -> tuple[list[tuple[Path, int]], list[str]]:
-    """(path, label) for every readable image under root/<class>/, with the sorted class names.
+    """(path, label) for every image file under root/<class>/, with the sorted class names.
 
-    Non-image and unreadable files are skipped with a logged warning naming them; a class folder
-    left with no image is an error.
+    Nothing is decoded here (see decode_image: unreadable files are skipped when read); a class
+    folder with no image file is an error.
     """
     if not root.is_dir():
         raise DataError(f"{root}: no such folder (expected one sub-folder of images per class)")
-    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    classes = sorted(d.name for d in os.scandir(root) if d.is_dir() and not d.name.startswith("."))
     if not classes:
         raise DataError(f"{root}: no class folders; expected one sub-folder of images per class")
     samples = []
     for label, name in enumerate(classes):
-        found = 0
-        for path in sorted(p for p in (root / name).rglob("*") if p.is_file() and not p.name.startswith(".")):
-            if path.suffix.lower() not in IMAGE_SUFFIXES:
-                log.warning(
-                    "skipping %s: not a supported image file (%s)", path, ", ".join(sorted(IMAGE_SUFFIXES))
-                )
-            elif readable_image(path):
-                samples.append((path, label))
-                found += 1
-        if not found:
-            raise DataError(f"{root / name}: class folder holds no readable image")
+        paths = list_images(root / name)
+        if not paths:
+            raise DataError(
+                f"{root / name}: class folder holds no image file ({', '.join(sorted(IMAGE_SUFFIXES))})"
+            )
+        samples += [(path, label) for path in paths]
     return samples, classes
+
+
+def collate_readable(
+    items: list[tuple[torch.Tensor | None, int, str]],
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """(images, labels, unreadable paths) of a batch: the unreadable files' items left out."""
+    good = [(x, y) for x, y, _ in items if x is not None]
+    bad = [path for x, _, path in items if x is None]
+    if not good:
+        return torch.empty(0), torch.empty(0, dtype=torch.long), bad
+    return torch.stack([x for x, _ in good]), torch.tensor([y for _, y in good]), bad
 
 
 @dataclass
@@ -69,6 +107,7 @@ class FolderSplit(Split, torch.utils.data.Dataset):
     train: bool = False
     workers: int = 0
     pipeline: Pipeline | None = field(default=None, repr=False)
+    skipped: set[str] = field(default_factory=set, repr=False)  # unreadable files found so far
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -81,18 +120,16 @@ class FolderSplit(Split, torch.utils.data.Dataset):
         """The split producing size x size images."""
         return replace(self, image_size=size, pipeline=build_pipeline(size, self.train))
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor | None, int, str]:
+        """(C x H x W uint8 image, label, path); the image is None when the file is unreadable."""
         path, label = self.samples[index]
         try:
-            with Image.open(path) as img:
-                image = np.asarray(img.convert("L" if self.in_chans == 1 else "RGB"))
-        except (OSError, ValueError) as e:
-            raise DataError(f"{path}: unreadable image ({e})") from None
-        if image.ndim == 2:
-            image = image[..., None]
+            image = decode_image(path, self.in_chans)
+        except DataError:
+            return None, label, str(path)
         pipeline = self.pipeline or build_pipeline(self.image_size, self.train)
         out = pipeline(image)
-        return torch.from_numpy(np.ascontiguousarray(out)).permute(2, 0, 1), label
+        return torch.from_numpy(np.ascontiguousarray(out)).permute(2, 0, 1), label, str(path)
 
     def batches(self, batch_size: int, mean: torch.Tensor, std: torch.Tensor, **options) -> Batches:
         """As Split.batches; the per-image pipeline's own randomness follows the run's generator."""
@@ -104,11 +141,20 @@ class FolderSplit(Split, torch.utils.data.Dataset):
         return super().batches(batch_size, mean, std, **{**options, "augment": None})
 
     def serve(self, plan: Plan, mean: torch.Tensor, std: torch.Tensor, augment: object = None) -> Batches:
-        """Normalised (x, y) batches decoded by `workers` processes (augmented by the pipeline)."""
+        """Normalised (x, y) batches decoded by `workers` processes, at most PREFETCH_BATCHES per
+        process waiting; an unreadable file is logged the first time and its item left out."""
         chunks = [idx.tolist() for idx, _ in plan]
-        loader = torch.utils.data.DataLoader(self, batch_sampler=chunks, num_workers=self.workers)
-        for images, labels in loader:
-            yield normalize(images, mean, std), labels
+        parallel = {"prefetch_factor": PREFETCH_BATCHES, "persistent_workers": False} if self.workers else {}
+        loader = torch.utils.data.DataLoader(
+            self, batch_sampler=chunks, num_workers=self.workers, collate_fn=collate_readable, **parallel
+        )
+        for images, labels, bad in loader:
+            for path in bad:
+                if path not in self.skipped:
+                    self.skipped.add(path)
+                    log.warning("skipping %s: unreadable or truncated image", path)
+            if len(labels):
+                yield normalize(images, mean, std), labels
 
 
 def split_folder(
@@ -122,10 +168,13 @@ def split_folder(
             raise DataError(f"{root}: train/ has classes {classes} but val/ has {val_classes}")
     else:
         samples, classes = scan_classes(root)
+        by_class: dict[int, list[tuple[Path, int]]] = defaultdict(list)
+        for sample in samples:
+            by_class[sample[1]].append(sample)
         rng = random.Random(seed)
         train, val = [], []
         for label in range(len(classes)):
-            items = [s for s in samples if s[1] == label]
+            items = by_class[label]
             rng.shuffle(items)
             cut = max(1, round(len(items) * val_fraction)) if len(items) > 1 else 0
             val += items[:cut]

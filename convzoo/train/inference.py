@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 from torch import nn
 
-from ..data import DataError, fit_to_size, normalize
+from ..data import fit_to_size, normalize
 from ..data.augment import translate
+from ..data.folder import decode_image
 from ..data.pipelines import build_pipeline
 
 TTA_MODES = ("none", "flip", "multicrop")
@@ -46,14 +46,7 @@ def tta_predictor(mode: str) -> Callable[[nn.Module, torch.Tensor], torch.Tensor
 def load_image(path: str | Path, meta: dict[str, Any]) -> torch.Tensor:
     """An image file as the normalised 1 x C x H x W input the checkpoint's model was trained on."""
     in_chans, size = meta["in_chans"], meta["input_size"][-1]
-    try:
-        with Image.open(path) as img:
-            array = np.asarray(img.convert("L" if in_chans == 1 else "RGB"))
-    except (FileNotFoundError, IsADirectoryError):
-        raise DataError(f"{path}: no such image file") from None
-    except (UnidentifiedImageError, OSError) as e:
-        raise DataError(f"{path}: not a readable image ({e})") from None
-    array = array.reshape(*array.shape[:2], -1)
+    array = decode_image(path, in_chans)
     if meta.get("data_size"):  # an in-memory dataset: its size, then the model's (MNIST 28 -> 32)
         x = fit_to_size(
             fit_to_size(torch.from_numpy(array.copy()).permute(2, 0, 1)[None], meta["data_size"]), size
