@@ -32,8 +32,39 @@ _LOADED = False
 class UnknownModelError(KeyError):
     """An unregistered model name; the message lists the closest registered names."""
 
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name, self.suggestions = name, suggestions
+        super().__init__(self.message("see convzoo.list_models()"))
+
+    def message(self, listing: str) -> str:
+        """The message, pointing at `listing` (the Python call or the CLI command) when nothing is close."""
+        hint = f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else listing
+        return f"unknown model {self.name!r}; {hint}"
+
+    def __reduce__(self):  # picklable across processes despite the two-argument constructor
+        return (type(self), (self.name, self.suggestions))
+
+    @property
+    def cli_message(self) -> str:
+        return self.message("see `convzoo list`")
+
     def __str__(self) -> str:  # KeyError quotes its argument; show the message as written
         return str(self.args[0])
+
+
+def close_names(name: str, names: list[str], n: int = 5) -> list[str]:
+    """Registered names close to `name`: the same ignoring case, else difflib's closest (ignoring
+    case), then the names containing it or contained in it."""
+    lower = name.lower()
+    by_lower = {}
+    for candidate in names:
+        by_lower.setdefault(candidate.lower(), candidate)
+    if lower in by_lower:
+        return [by_lower[lower]]
+    close = [by_lower[c] for c in difflib.get_close_matches(lower, list(by_lower), n=n, cutoff=0.5)]
+    if len(lower) >= 3:
+        close += [c for c in names if (lower in c.lower() or c.lower() in lower) and c not in close]
+    return close[:n]
 
 
 def register_model(
@@ -68,9 +99,7 @@ def _ensure_loaded() -> None:
 def _entry(name: str) -> RegistryEntry:
     _ensure_loaded()
     if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, list(_REGISTRY), n=5, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see convzoo.list_models()"
-        raise UnknownModelError(f"unknown model {name!r}{hint}")
+        raise UnknownModelError(name, close_names(name, list(_REGISTRY)))
     return _REGISTRY[name]
 
 
@@ -78,6 +107,16 @@ def list_models(pattern: str = "*") -> list[str]:
     """Registered model names matching an fnmatch pattern (e.g. "vgg1?_bn"), sorted."""
     _ensure_loaded()
     return sorted(n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern))
+
+
+def pattern_suggestion(pattern: str) -> str | None:
+    """A pattern that matches where `pattern` matched nothing: it in lower case, else as a prefix
+    ('resnet' -> 'resnet*'), else as a substring ('net50' -> '*net50*'); None when none does."""
+    lower = pattern.lower()
+    candidates = [lower] if lower != pattern else []
+    if not any(c in pattern for c in "*?["):
+        candidates += [f"{lower}*", f"*{lower}*"]
+    return next((c for c in candidates if list_models(c)), None)
 
 
 def model_card(name: str) -> ModelCard:

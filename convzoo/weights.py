@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import re
 import zipfile
@@ -34,8 +35,19 @@ class UnplacedKeysError(ValueError):
 class WeightsMismatchError(ValueError):
     """The checkpoint does not fit the model; lists missing, unexpected and wrongly-shaped keys."""
 
-    def __init__(self, model_name: str, layout: str, missing, unexpected, wrong_shape) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        layout: str,
+        missing,
+        unexpected,
+        wrong_shape,
+        *,
+        hint: str = "",
+        strict_hint: bool = False,
+    ) -> None:
         self.missing, self.unexpected, self.wrong_shape = list(missing), list(unexpected), list(wrong_shape)
+        self.hint = hint
 
         def shown(items: list[str]) -> str:
             head = ", ".join(items[:10])
@@ -48,7 +60,12 @@ class WeightsMismatchError(ValueError):
             lines.append(f"  unexpected keys ({len(self.unexpected)}): {shown(self.unexpected)}")
         if self.wrong_shape:
             lines.append(f"  wrongly-shaped keys ({len(self.wrong_shape)}): {shown(self.wrong_shape)}")
-        lines.append("  pass strict=False to load only the keys that fit")
+        if hint:
+            lines.append(f"  {hint}")
+        # The CLI has no strict=False: there the fix is the hint (another model), so it is left out.
+        self.cli_message = "\n".join(lines)
+        if strict_hint:
+            lines.append("  pass strict=False to load only the keys that fit")
         super().__init__("\n".join(lines))
 
 
@@ -169,6 +186,7 @@ class ConvertedState:
     layout: str
     state: StateDict
     notes: tuple[str, ...] = ()  # why the other layouts did not apply
+    source: StateDict | None = None  # the state as read, before conversion (for mismatch hints)
 
 
 def read_source(source: str | Path | Mapping[str, torch.Tensor]) -> StateDict:
@@ -204,7 +222,49 @@ def convert_to_model(model: nn.Module, source: str | Path | Mapping[str, torch.T
         return (-(len(missing) + len(unexpected) + len(wrong)), -len(missing))
 
     layout, converted = max(candidates, key=score)
-    return ConvertedState(layout, converted, tuple(notes))
+    return ConvertedState(layout, converted, tuple(notes), state)
+
+
+def fitting_models(state: Mapping[str, torch.Tensor], model_name: str) -> list[tuple[str, str]]:
+    """(model, layout) of the other models of `model_name`'s family whose keys the state fits
+    exactly through one of their converters (torchvision AlexNet -> alexnet_owt)."""
+    from .registry import create_model, list_models, model_card
+
+    try:
+        family = model_card(model_name).family
+    except KeyError:
+        return []
+    total = sum(v.numel() for v in state.values() if isinstance(v, torch.Tensor))
+    found = []
+    for name in list_models():
+        if name == model_name or model_card(name).family != family:
+            continue
+        layouts = {}  # only another library's layout: the converters' rules reject foreign keys cheaply
+        for library, convert in model_converters(name).items():
+            with contextlib.suppress(UnplacedKeysError, KeyError, ValueError):
+                layouts[library] = set(convert(dict(state)))
+        # a cheap first filter before building: the parameters (plus a few norm buffers) it holds
+        if not layouts or not 1 <= total / model_card(name).params < 1.1:
+            continue
+        target = set(create_model(name).state_dict())
+        found += [(name, layout) for layout, keys in layouts.items() if keys == target][:1]
+    return found
+
+
+def mismatch_hint(converted: ConvertedState, model_name: str) -> str:
+    """'these are torchvision weights of alexnet_owt: ...' when another model of the family fits."""
+    if converted.source is None:
+        return ""
+    fits = fitting_models(converted.source, model_name)
+    if not fits:
+        return ""
+    from .registry import model_card
+
+    described = []
+    for name, layout in fits:
+        library_name = model_card(name).compatible.get(layout)
+        described.append(f"{layout} {library_name or name} weights: use {name}")
+    return "these are " + "; or ".join(described)
 
 
 def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool = True) -> LoadReport:
@@ -213,13 +273,19 @@ def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool 
     target = model.state_dict()
     missing, unexpected, wrong = _fit(converted.state, target)
     if strict and (missing or unexpected or wrong):
-        err = WeightsMismatchError(name, converted.layout, missing, unexpected, wrong)
+        err = WeightsMismatchError(
+            name, converted.layout, missing, unexpected, wrong,
+            hint=mismatch_hint(converted, name), strict_hint=True,
+        )  # fmt: skip
         if converted.notes:
-            err.args = (err.args[0] + "\n  other layouts tried:\n    " + "\n    ".join(converted.notes),)
+            tried = "\n  other layouts tried:\n    " + "\n    ".join(converted.notes)
+            err.args, err.cli_message = (err.args[0] + tried,), err.cli_message + tried
         raise err
     fitting = {k: v for k, v in converted.state.items() if k in target and v.shape == target[k].shape}
     if not fitting:
-        raise WeightsMismatchError(name, converted.layout, missing, unexpected, wrong)
+        raise WeightsMismatchError(
+            name, converted.layout, missing, unexpected, wrong, hint=mismatch_hint(converted, name)
+        )
     model.load_state_dict(fitting, strict=False)
     return LoadReport(converted.layout, len(fitting), tuple(missing), tuple(unexpected), tuple(wrong))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from .common import CliError
+from .common import CliError, missing_extra, user_message
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> int.
 COMMANDS = (
@@ -48,13 +49,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `convzoo` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
+    except BrokenPipeError:
+        return closed_pipe()
     except CliError as e:
-        print(f"convzoo {args.command}: {e}", file=sys.stderr)
+        print(f"convzoo {args.command}: {user_message(e)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:
+        hint = missing_extra(e)
+        if hint is None:
+            raise
+        print(f"convzoo {args.command}: {hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"convzoo {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def closed_pipe() -> int:
+    """The reader went away (`convzoo list | head -3`): stop quietly, as a killed-by-SIGPIPE tool does.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush cannot fail again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13  # 141: the shell's status for a process ended by SIGPIPE
 
 
 if __name__ == "__main__":

@@ -11,6 +11,27 @@ class CliError(Exception):
     """A user error the CLI reports in one line (exit status 2), without a traceback."""
 
 
+# Optional packages -> the convzoo extra that installs them (pip install "convzoo[EXTRA]").
+EXTRAS = {"albumentations": "aug"}
+
+
+def user_message(error: BaseException) -> str:
+    """An error's message in the CLI's terms: the `cli_message` of the error (or of the library
+    error it was raised from) when it has one, which names CLI commands instead of Python calls."""
+    for e in (error, error.__context__, error.__cause__):
+        if e is not None and getattr(e, "cli_message", None):
+            return e.cli_message
+    return str(error)
+
+
+def missing_extra(error: ModuleNotFoundError) -> str | None:
+    """'albumentations is not installed: pip install "convzoo[aug]"' for an optional package."""
+    top = (error.name or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    return f'{top} is not installed: pip install "convzoo[{EXTRAS[top]}]"'
+
+
 def parse_input_size(text: str) -> tuple[int, int, int]:
     """'3,224,224' -> (3, 224, 224); an argparse `type`, so errors are argparse's usage errors."""
     try:

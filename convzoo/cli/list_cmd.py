@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from ..registry import list_models, model_card
+from ..registry import list_models, model_card, pattern_suggestion
 from .common import print_json
 
 NAME = "list"
@@ -27,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     if not names:
-        print(f"no model matches {args.pattern!r}")
+        better = pattern_suggestion(args.pattern)
+        hint = f"; try `convzoo list '{better}'` ({len(list_models(better))} models)" if better else ""
+        print(f"no model matches {args.pattern!r}{hint}", file=sys.stderr)
         return 1
     width = max(len(n) for n in names)
     family_width = max(len(c.family) for c in cards)

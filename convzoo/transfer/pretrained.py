@@ -9,13 +9,13 @@ source channel j is divided by the number of its copies (for 6 channels: RGBRGB,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from ..weights import ConvertedState, WeightsMismatchError, convert_to_model, load_converted
+from ..weights import WeightsMismatchError, convert_to_model, load_converted, mismatch_hint
 
 
 @dataclass
@@ -85,8 +85,11 @@ def load_pretrained(model: nn.Module, source: str | Path | dict) -> TransferRepo
     if len(adapted) > 1:
         only_first = [f"{k} (only the first convolution may differ in input channels)" for k in adapted]
         raise WeightsMismatchError(name, converted.layout, [], [], only_first)
-    result = load_converted(model, ConvertedState(converted.layout, state, converted.notes), strict=False)
+    result = load_converted(model, replace(converted, state=state), strict=False)
     missing = [k for k in result.missing if k not in reinitialised]
     if missing or result.unexpected or result.wrong_shape:
-        raise WeightsMismatchError(name, converted.layout, missing, result.unexpected, result.wrong_shape)
+        raise WeightsMismatchError(
+            name, converted.layout, missing, result.unexpected, result.wrong_shape,
+            hint=mismatch_hint(converted, name),
+        )  # fmt: skip
     return TransferReport(converted.layout, result.loaded, reinitialised, adapted)
