@@ -99,3 +99,45 @@ class DensePredictor(nn.Module):
     def output_size(self, input_size: tuple[int, int]) -> tuple[int, int]:
         """Spatial size (H', W') of the output map for an input of size (H, W)."""
         raise NotImplementedError
+
+
+class Detections(NamedTuple):
+    """One image's detections: K x 4 boxes (x0, y0, x1, y1 in pixels), K scores, K class indices."""
+
+    boxes: torch.Tensor
+    scores: torch.Tensor
+    labels: torch.Tensor
+
+
+class Detector(nn.Module):
+    """Base of object detectors, a kind of their own.
+
+    `forward(x)` returns the raw prediction (YOLO: N x S x S x (5B + C)), shaped as
+    `output_shape(input_size)` says; `decode(out, image_size)` turns it into one `Detections` per
+    image; `loss(out, targets)` returns {"loss": total, <term>: value, ...} for per-image targets
+    (`convzoo.detection.BoxTargets`). The trainer, eval and predict use only these.
+    """
+
+    model_name: str = "detector"
+    num_classes: int
+    in_chans: int
+    default_input_size: tuple[int, int, int]
+    min_input_size: int
+    loss_terms: tuple[str, ...] = ()
+
+    def check_input(self, x: torch.Tensor) -> None:
+        check_image_batch(self.model_name, x, self.in_chans, self.min_input_size)
+
+    def output_shape(self, input_size: tuple[int, int]) -> tuple[int, ...]:
+        """Shape of one image's raw prediction for an input of size (H, W)."""
+        raise NotImplementedError
+
+    def decode(
+        self, out: torch.Tensor, image_size: tuple[int, int] | None = None, **kwargs
+    ) -> list[Detections]:
+        """Per-image boxes (in pixels of `image_size`, default the input size), scores and labels."""
+        raise NotImplementedError
+
+    def loss(self, out: torch.Tensor, targets) -> dict[str, torch.Tensor]:
+        """The training loss ("loss") and its named terms, for a batch's per-image targets."""
+        raise NotImplementedError

@@ -44,6 +44,9 @@ def shared_data() -> Path:
 
 # Models whose parametrized tests (test_models.py) are too heavy for the default run: marked slow.
 SLOW_MODELS = {
+    "yolo_v1",  # 448x448 only: tests/models/test_yolo.py runs it once
+    "fast_yolo_v1",
+    "yolo_v1_resnet18",
     "preact_resnet101",
     "preact_resnet152",
     "preact_resnet200",

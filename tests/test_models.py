@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import convzoo
-from convzoo.contract import ClassifierOutput
+from convzoo.contract import ClassifierOutput, Detector
 
 ALL_MODELS = convzoo.list_models()
 
@@ -45,6 +45,15 @@ def is_classifier(model) -> bool:
     return hasattr(model, "forward_head")
 
 
+def expected_shape(model, n: int, size: tuple[int, int]) -> tuple[int, ...]:
+    """The output shape of the contract: logits, a dense map, or a detector's raw prediction."""
+    if is_classifier(model):
+        return (n, model.num_classes)
+    if isinstance(model, Detector):
+        return (n, *model.output_shape(size))
+    return (n, model.num_classes, *model.output_size(size))
+
+
 def test_card_params_are_exact(name, model):
     assert convzoo.model_card(name).params == sum(p.numel() for p in model.parameters())
 
@@ -64,11 +73,7 @@ def test_dtype_conversion_round_trips(model):
 def test_forward_shape_and_finite(model, batch):
     with torch.no_grad():
         out = logits_of(model(batch))
-    if is_classifier(model):
-        assert out.shape == (2, model.num_classes)
-    else:
-        assert out.shape[:2] == (2, model.num_classes)
-        assert tuple(out.shape[2:]) == tuple(model.output_size(tuple(batch.shape[2:])))
+    assert tuple(out.shape) == expected_shape(model, 2, tuple(batch.shape[2:]))
     assert torch.isfinite(out).all()
 
 
@@ -141,7 +146,8 @@ def test_num_classes_and_in_chans(name):
     s = small_size(model)
     with torch.no_grad():
         out = logits_of(model(torch.randn(1, 1, s, s)))
-    assert out.shape[:2] == (1, 7)
+    assert tuple(out.shape) == expected_shape(model, 1, (s, s))
+    assert model.num_classes == 7
 
 
 def test_wrong_channels_name_the_expected_shape(model):
