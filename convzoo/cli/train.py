@@ -95,16 +95,19 @@ def run(args: argparse.Namespace) -> int:
     from ..data import DataError
     from ..registry import UnknownModelError
     from ..train import NonFiniteLossError, read_config_file, resolve_config, train
+    from ..train.lock import RunDirectoryBusyError, check_free
     from ..train.rundir import RunDir
 
     main_rank = os.environ.get("RANK", "0") == "0"
     out = args.out
     try:
         layers = []
+        if args.out:
+            check_free(args.out)
         if args.resume:
             if not args.out:
                 raise CliError("--resume needs --out DIR, the run directory to continue")
-            layers.append(RunDir(Path(args.out)).read_state()["config"])
+            layers.append(RunDir(Path(args.out)).saved_config())
         if args.config:
             layers.append(read_config_file(args.config))
         cfg = resolve_config(args.model, *layers, _settings(args))
@@ -114,7 +117,14 @@ def run(args: argparse.Namespace) -> int:
     except NonFiniteLossError as e:
         print(f"convzoo train: {e}", file=sys.stderr)
         return 1
-    except (UnknownModelError, DataError, ValueError, FileExistsError, FileNotFoundError) as e:
+    except (
+        UnknownModelError,
+        DataError,
+        ValueError,
+        FileExistsError,
+        FileNotFoundError,
+        RunDirectoryBusyError,
+    ) as e:
         raise CliError(str(e)) from None
     except KeyboardInterrupt:
         if main_rank:

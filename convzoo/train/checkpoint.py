@@ -16,10 +16,15 @@ from ..io import atomic_write_bytes
 META_KEY = "convzoo"
 
 
-def save_tensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any] | None = None) -> None:
-    """Atomically write tensors (cloned contiguous, on CPU) and JSON metadata as a safetensors file."""
+def tensors_bytes(tensors: dict[str, torch.Tensor], meta: dict[str, Any] | None = None) -> bytes:
+    """Tensors (contiguous, on CPU) and JSON metadata as the bytes of a safetensors file."""
     plain = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
-    atomic_write_bytes(path, save(plain, metadata={META_KEY: json.dumps(meta or {})}))
+    return save(plain, metadata={META_KEY: json.dumps(meta or {})})
+
+
+def save_tensors(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any] | None = None) -> None:
+    """Atomically write tensors and JSON metadata as a safetensors file."""
+    atomic_write_bytes(path, tensors_bytes(tensors, meta))
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:

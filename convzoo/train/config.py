@@ -196,5 +196,7 @@ def environment() -> dict[str, Any]:
 
 def write_config(path: Path, cfg: TrainConfig, extra: dict[str, Any]) -> None:
     """config.yaml: the hyperparameters, seed, versions and machine of a run."""
+    from ..io import atomic_write_bytes
+
     doc = {"config": asdict(cfg), "seed": cfg.seed, **environment(), **extra}
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    atomic_write_bytes(path, yaml.safe_dump(doc, sort_keys=False).encode())

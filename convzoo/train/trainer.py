@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import shutil
 import sys
 import time
 import warnings
@@ -27,14 +28,15 @@ from .checkpoint import (
     prefixed,
     read_meta,
     read_tensors,
-    save_tensors,
+    tensors_bytes,
     unprefixed,
 )
 from .config import TrainConfig, write_config
 from .distributed import DistContext
+from .lock import RunLock
 from .metrics import evaluate
 from .plots import plot_confusion, plot_curves
-from .rundir import RunDir
+from .rundir import CheckpointError, RunDir, metrics_files
 from .schedule import build_optimizer, build_scheduler
 
 Callback = Callable[[dict[str, Any], nn.Module], None]
@@ -274,16 +276,40 @@ class Trainer:
             )
 
     def fit(self, resume: bool = False) -> TrainResult:
-        """Train for cfg.epochs (continuing a saved run with resume=True) and return the result."""
+        """Train for cfg.epochs (continuing a saved run with resume=True) and return the result.
+
+        The run directory is locked for the whole run: a second writer is refused."""
+        with self.locked():
+            return self._fit(resume)
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Hold the run directory's lock (rank 0), then repair what an interrupted save left."""
+        if not (self.run and self.dist.is_main):
+            yield
+            return
+        created = not self.run.root.exists()
+        try:
+            lock = RunLock(self.run.root, self.log).acquire()
+        except BaseException:
+            if created:
+                shutil.rmtree(self.run.root, ignore_errors=True)
+            raise
+        try:
+            self.run.recover()
+            yield
+        finally:
+            lock.release()
+
+    def _fit(self, resume: bool) -> TrainResult:
         cfg, start_time = self.cfg, time.perf_counter()
         if resume:
             self.load_resume_state()
-        elif self.run and self.dist.is_main:
-            if self.run.state.exists():
-                raise FileExistsError(
-                    f"{self.run.root} already holds a run; "
-                    "pass --resume to continue it or choose another --out"
-                )
+        elif self.run and self.dist.is_main and self.run.has_run():
+            raise FileExistsError(
+                f"{self.run.root} already holds a run; pass --resume to continue it or choose another --out"
+            )
+        if self.run and self.dist.is_main and not self.history:
             self.run.root.mkdir(parents=True, exist_ok=True)
             write_config(self.run.config, cfg, {"input_size": [self.dataset.in_chans, self.size, self.size]})
         first = len(self.history) + 1
@@ -341,7 +367,8 @@ class Trainer:
         }
 
     def save(self, epoch: int) -> None:
-        """Write resume tensors, last (and best) weights, then the trainer state that points at them."""
+        """Commit the epoch: resume tensors, last (and best) weights, metrics and the trainer state,
+        all in one snapshot switched in by one rename (see RunDir.commit)."""
         if not (self.run and self.dist.is_main):
             return
         meta = self.checkpoint_meta(epoch)
@@ -349,28 +376,35 @@ class Trainer:
         tensors = {**prefixed("model.", self.model.state_dict()), **prefixed("optim.", opt_tensors)}
         if self.ema is not None:
             tensors.update(prefixed("ema.", self.ema.state_dict()))
-        save_tensors(self.run.resume_tensors, tensors, meta)
-        weights = self.eval_model.state_dict()
-        save_tensors(self.run.last, weights, meta)
+        weights = tensors_bytes(self.eval_model.state_dict(), meta)
+        files = {"resume.safetensors": tensors_bytes(tensors, meta), "last.safetensors": weights}
         best = max(self.history, key=lambda r: r["test_top1"])
+        keep = ()
         if best["epoch"] == epoch:
-            save_tensors(self.run.best, weights, meta)
-        self.run.write_metrics(self.history)
-        self.run.write_state(
-            {
-                "epoch": epoch,
-                "config": asdict(self.cfg),
-                "history": self.history,
-                "best_epoch": best["epoch"],
-                "scheduler": self.scheduler.state_dict(),
-                "optimizer": opt_rest,
-            }
-        )
+            files["best.safetensors"] = weights
+        else:
+            keep = ("best.safetensors",)
+        files.update(metrics_files(self.history))
+        state = {
+            "epoch": epoch,
+            "config": asdict(self.cfg),
+            "history": self.history,
+            "best_epoch": best["epoch"],
+            "scheduler": self.scheduler.state_dict(),
+            "optimizer": opt_rest,
+        }
+        self.run.commit(epoch, files, state, keep=keep)
 
     def load_resume_state(self) -> None:
-        """Restore weights, optimizer, scheduler, EMA and history from the run directory."""
+        """Restore weights, optimizer, scheduler, EMA and history from the run's newest commit
+        (nothing when no epoch was completed: the run starts again from epoch 1)."""
         if self.run is None:
             raise ValueError("resume needs the run directory (--out)")
+        if not self.run.has_run():
+            if not self.run.config.is_file():
+                raise FileNotFoundError(f"{self.run.root}: not a run directory; nothing to resume")
+            self.log(f"{self.run.root}: no completed epoch yet; starting from epoch 1")
+            return
         state = self.run.read_state()
         saved = state["config"]
         for key in ("model", "data", "batch_size", "seed"):
@@ -378,17 +412,24 @@ class Trainer:
                 raise ValueError(
                     f"{self.run.root} was trained with {key}={saved[key]!r}, not {getattr(self.cfg, key)!r}"
                 )
-        meta = read_meta(self.run.resume_tensors)
+        path = self.run.verified("resume.safetensors", state)
+        try:
+            meta = read_meta(path)
+            tensors = read_tensors(path)
+        except Exception as e:  # safetensors' own error types
+            raise CheckpointError(f"{path}: unreadable ({e}); start a new run") from None
         if meta.get("epoch") != state["epoch"]:
-            raise ValueError(
-                f"{self.run.root}: checkpoint epoch {meta.get('epoch')} != state epoch {state['epoch']}"
+            raise CheckpointError(
+                f"{path}: checkpoint epoch {meta.get('epoch')} != state epoch {state['epoch']}"
             )
-        tensors = read_tensors(self.run.resume_tensors)
-        self.model.load_state_dict(unprefixed("model.", tensors))
-        self.optimizer.load_state_dict(optimizer_state(unprefixed("optim.", tensors), state["optimizer"]))
-        self.scheduler.load_state_dict(state["scheduler"])
-        if self.ema is not None:
-            self.ema.load_state_dict(unprefixed("ema.", tensors))
+        try:
+            self.model.load_state_dict(unprefixed("model.", tensors))
+            self.optimizer.load_state_dict(optimizer_state(unprefixed("optim.", tensors), state["optimizer"]))
+            self.scheduler.load_state_dict(state["scheduler"])
+            if self.ema is not None:
+                self.ema.load_state_dict(unprefixed("ema.", tensors))
+        except (RuntimeError, KeyError, ValueError) as e:
+            raise CheckpointError(f"{path}: does not fit this run's model and optimizer ({e})") from None
         self.history = state["history"]
 
     def write_plots(self) -> None:
