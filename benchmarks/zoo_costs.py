@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Count parameters and MACs of every registered model at its card's input size.
 
-Writes convzoo/analysis/zoo_costs.json (the cache `convzoo chart zoo` reads) and
+Writes convzoo/analysis/zoo_costs_cache.json (the cache `convzoo chart zoo` reads) and
 benchmarks/zoo_costs.md (the same numbers as a table). MACs come from
 torch.utils.flop_counter.FlopCounterMode through `convzoo.analysis.summary` on the meta device,
 batch 1, so no weights are initialised and nothing is computed; about a minute on a laptop CPU.
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from convzoo import list_models, model_card  # noqa: E402
-from convzoo.analysis.zoo import CACHE, count, load_cache  # noqa: E402
+from convzoo.analysis.zoo_costs import CACHE, count, load_cache  # noqa: E402
 
 TABLE = Path(__file__).with_name("zoo_costs.md")
 

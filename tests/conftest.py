@@ -81,6 +81,6 @@ SLOW_MODELS = {
 def pytest_collection_modifyitems(items):
     for item in items:
         callspec = getattr(item, "callspec", None)
-        in_model_tests = item.path.name == "test_models.py"
+        in_model_tests = item.path.name == "test_every_model.py"
         if in_model_tests and callspec is not None and callspec.params.get("name") in SLOW_MODELS:
             item.add_marker(pytest.mark.slow)

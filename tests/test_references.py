@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import REFERENCE_DIR
 
 import convzoo
+from tests.conftest import REFERENCE_DIR
 
 CLAIMS = [
     (name, library, other)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..io import save_figure
 from .ilsvrc import CHALLENGE, TimelinePoint
-from .zoo import ZooPoint
+from .zoo_costs import ZooPoint
 
 
 def _pyplot():

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..analysis.charts import timeline_chart, zoo_chart
     from ..analysis.ilsvrc import timeline
-    from ..analysis.zoo import zoo_points
+    from ..analysis.zoo_costs import zoo_points
 
     out = args.out or f"{args.which}.png"
     if not out.lower().endswith(".png"):

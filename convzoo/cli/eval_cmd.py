@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
+    from ..inference import tta_predictor
     from ..train import load_checkpoint
-    from ..train.inference import tta_predictor
     from ..train.metrics import evaluate
 
     start = time.perf_counter()

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
     from ..train import load_checkpoint
-    from ..transfer.features import extract_features, save_features
+    from ..transfer.embeddings import extract_features, save_features
 
     try:
         model, meta = load_checkpoint(args.checkpoint)

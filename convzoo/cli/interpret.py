@@ -29,10 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError
+    from ..inference import load_image
     from ..interpret import attribute
     from ..interpret.plots import save_overlay
     from ..train import load_checkpoint
-    from ..train.inference import load_image
 
     try:
         model, meta = load_checkpoint(args.checkpoint)

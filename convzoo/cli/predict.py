@@ -18,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError
+    from ..inference import predict_images
     from ..train import load_checkpoint
-    from ..train.inference import predict_images
 
     try:
         model, meta = load_checkpoint(args.checkpoint)

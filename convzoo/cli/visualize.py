@@ -24,10 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError
+    from ..inference import load_image
     from ..interpret import class_model, feature_maps, first_layer_filters
     from ..interpret.plots import save_grid, save_image
     from ..train import load_checkpoint
-    from ..train.inference import load_image
 
     try:
         model, meta = load_checkpoint(args.checkpoint)

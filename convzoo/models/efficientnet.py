@@ -17,8 +17,9 @@ from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
 from ..layers import make_divisible
-from ..layers.mbconv import MBConvRow, block_layouts, scale_rows, timm_converter, torchvision_converter
+from ..layers.mbconv import MBConvRow, block_layouts, scale_rows
 from ..registry import register_model
+from ._convert import timm_converter, torchvision_converter
 from .mobilenet import MBConvNet
 
 PAPER = Paper(

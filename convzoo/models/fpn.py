@@ -24,7 +24,8 @@ from torch import nn
 from ..cards import ModelCard, Paper
 from ..contract import DensePredictor
 from ..layers.conv import ConvNormAct
-from ..layers.features import BackboneFeatures, register_on_backbones
+from ._builder import register_on_backbones
+from ._features import BackboneFeatures
 
 PAPER = Paper(
     title="Feature Pyramid Networks for Object Detection",

@@ -17,7 +17,6 @@ from ..layers.heads import ClassifierHead
 from ..layers.inception import (
     AuxClassifier,
     AuxPool,
-    TappedClassifier,
     conv_bn,
     conv_relu,
     inception_block,
@@ -26,6 +25,7 @@ from ..layers.inception import (
 from ..layers.lrn import LocalResponseNorm
 from ..registry import register_model
 from ..weights import rename_keys
+from ._tapped import TappedClassifier
 
 PAPER = Paper(
     title="Going Deeper with Convolutions",

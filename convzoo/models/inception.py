@@ -26,7 +26,6 @@ from ..layers.inception import (
     AuxClassifier,
     AuxPool,
     ResidualInception,
-    TappedClassifier,
     conv_bn,
     conv_relu,
     inception_block,
@@ -35,6 +34,7 @@ from ..layers.inception import (
 )
 from ..registry import register_model
 from ..weights import rename_keys
+from ._tapped import TappedClassifier
 
 RETHINKING = Paper(
     title="Rethinking the Inception Architecture for Computer Vision",

@@ -30,11 +30,10 @@ from ..layers.mbconv import (
     mbconv_layout,
     mbconv_stages,
     scale_rows,
-    timm_converter,
-    torchvision_converter,
 )
 from ..layers.weight_init import init_msra
 from ..registry import register_model
+from ._convert import timm_converter, torchvision_converter
 
 PAPER_V1 = Paper(
     title="MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications",

@@ -28,8 +28,9 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import DensePredictor
 from ..layers.decoder import DoubleConv, UpBlock
-from ..layers.features import BackboneFeatures, register_on_backbones
 from ..registry import register_model
+from ._builder import register_on_backbones
+from ._features import BackboneFeatures
 
 PAPER = Paper(
     title="U-Net: Convolutional Networks for Biomedical Image Segmentation",

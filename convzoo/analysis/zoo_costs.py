@@ -2,7 +2,7 @@
 
 MACs are counted at each model's default input size (its card's `input_size`) with the same
 counter as `convzoo summary`. Counting a hundred models takes a minute or two, so the counts are
-cached in `zoo_costs.json` beside this file, written by `python benchmarks/zoo_costs.py`; an entry
+cached in `zoo_costs_cache.json` beside this file, written by `python benchmarks/zoo_costs.py`; an entry
 is used only while its parameter count and input size still match the card, and models missing
 from the cache (or changed since) are counted when asked for.
 """
@@ -17,7 +17,7 @@ from ..cards import ModelCard
 from ..registry import list_models, model_card
 from .summary import summarize_registered
 
-CACHE = Path(__file__).with_name("zoo_costs.json")
+CACHE = Path(__file__).with_name("zoo_costs_cache.json")
 IMAGENET = ("ILSVRC", "ImageNet")
 TOP1 = {"top-1 accuracy": lambda v: v, "top-1 error": lambda v: 100.0 - v}
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import REFERENCE_DIR
 from PIL import Image
 from torch import nn
 
@@ -17,8 +16,9 @@ import convzoo
 from convzoo.analysis import AxisField, summarize_registered, summary
 from convzoo.analysis.build import build_on_meta
 from convzoo.analysis.design import design
-from convzoo.analysis.zoo import count, load_cache, zoo_points
+from convzoo.analysis.zoo_costs import count, load_cache, zoo_points
 from convzoo.cli import main
+from tests.conftest import REFERENCE_DIR
 
 RECORDS = sorted(p.stem for p in REFERENCE_DIR.glob("*.json"))
 

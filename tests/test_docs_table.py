@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from convzoo.zoo_table import zoo_markdown
+from convzoo.docs_table import zoo_markdown
 
 ZOO = Path(__file__).resolve().parents[1] / "docs" / "ZOO.md"
 
 
 def test_zoo_page_is_current():
-    assert ZOO.read_text() == zoo_markdown(), "regenerate with: python -m convzoo.zoo_table > docs/ZOO.md"
+    assert ZOO.read_text() == zoo_markdown(), "regenerate with: python -m convzoo.docs_table > docs/ZOO.md"
 
 
 def test_zoo_page_lists_every_model_with_its_exact_count():

@@ -24,8 +24,8 @@ def zoo_markdown() -> str:
     lines = [
         "# The zoo",
         "",
-        "Generated from the model cards by `python -m convzoo.zoo_table > docs/ZOO.md`; "
-        "`tests/test_zoo_table.py` checks it is current. Parameters are exact at the default "
+        "Generated from the model cards by `python -m convzoo.docs_table > docs/ZOO.md`; "
+        "`tests/test_docs_table.py` checks it is current. Parameters are exact at the default "
         "configuration; results are the papers' own.",
         "",
     ]

@@ -1,4 +1,4 @@
-"""Facts of the residual family: ResNet (ImageNet, CIFAR, plain), ResNeXt, Wide ResNet and SENet."""
+"""ResNet facts beyond the model contract: ImageNet v1 / v1.5, CIFAR, plain nets, ResNeXt."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ from torch import nn
 import convzoo
 from convzoo.layers.shortcut import ZeroPadShortcut
 from convzoo.models.resnet import (
-    ResidualBlock,
     ResNet,
     ResNetConfig,
-    StageRow,
     from_torchvision,
     imagenet_stages,
 )
 from convzoo.models.senet import from_timm
-from convzoo.models.wide_resnet import PreActBasicBlock
 from convzoo.weights import UnplacedKeysError
 
 
@@ -31,6 +28,10 @@ def skeleton(name: str, **kwargs) -> nn.Module:
     """The model with its parameters on the meta device: structure and counts without the init cost."""
     with torch.device("meta"):
         return convzoo.create_model(name, **kwargs)
+
+
+def stride_of(conv) -> int:
+    return conv.conv.stride[0]
 
 
 # Table 6 of He et al. prints the parameter counts in millions.
@@ -73,10 +74,6 @@ def test_cifar_resnet20_layout():
     assert model.num_classes == 10 and model.default_input_size == (3, 32, 32)
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     assert len(convs) + 1 == 20  # 19 conv layers and the fc
-
-
-def stride_of(conv) -> int:
-    return conv.conv.stride[0]
 
 
 @pytest.mark.parametrize("depth", [50, 101, 152])
@@ -153,74 +150,6 @@ def test_resnext_cardinality_and_width(name, groups, width):
     assert block.conv2.conv.groups == groups
     assert block.conv2.conv.out_channels == width
     assert block.conv3.conv.out_channels == 256
-
-
-def test_wide_resnet50_2_doubles_only_the_inner_width():
-    wide, base = skeleton("wide_resnet50_2"), skeleton("resnet50_v1_5")
-    assert wide.stages[0][0].conv2.conv.out_channels == 2 * base.stages[0][0].conv2.conv.out_channels
-    assert [e["num_chs"] for e in wide.feature_info] == [e["num_chs"] for e in base.feature_info]
-
-
-def test_wrn28_10_layout_and_dropout():
-    model = skeleton("wrn28_10")
-    assert round(n_params(model) / 1e6, 1) == 36.5  # Table 4 of Zagoruyko & Komodakis
-    assert [len(s) for s in model.stages] == [4, 4, 4]
-    assert [e["num_chs"] for e in model.feature_info] == [160, 320, 640]
-    assert model.stages[0][0].shortcut is not None and model.stages[0][1].shortcut is None
-    assert model.stages[0][0].drop.p == 0.0
-    dropped = skeleton("wrn28_10", drop_rate=0.3, num_classes=100)
-    assert all(b.drop.p == 0.3 for s in dropped.stages for b in s)
-    assert dropped.head.fc.out_features == 100
-
-
-def test_wrn_dropout_sits_between_the_two_convs_in_training_only():
-    block = PreActBasicBlock(8, 8, stride=1, drop_rate=0.5).train()
-    x = torch.randn(1, 8, 4, 4)
-    seen = []
-    block.conv2.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
-    block(x)
-    assert (seen[-1] == 0).float().mean() > 0.3  # half of conv2's input dropped
-    block.eval()
-    assert torch.equal(block(x), block(x))
-
-
-def se_block(reduction: int = 16) -> ResidualBlock:
-    cfg = ResNetConfig("bottleneck", (), se_reduction=reduction)
-    return ResidualBlock(cfg, 64, StageRow(1, 64, 256, 1), stride=1, first_stage=True).eval()
-
-
-def test_se_block_reduces_by_r_and_gates_the_branch():
-    block = se_block()
-    assert block.se.fc1.out_channels == 256 // 16
-    x = torch.randn(2, 64, 6, 6)
-    with torch.no_grad():
-        shortcut = block.shortcut(x)
-        nn.init.zeros_(block.se.fc2.weight)
-        nn.init.constant_(block.se.fc2.bias, -100.0)  # gates closed: the block is relu(shortcut)
-        assert torch.allclose(block(x), shortcut.relu(), atol=1e-6)
-        nn.init.zeros_(block.se.fc2.bias)  # gates at sigmoid(0) = 1/2: half the branch
-        branch = block.conv3(block.conv2(block.conv1(x)))
-        assert torch.allclose(block(x), (shortcut + branch / 2).relu(), atol=1e-5)
-
-
-def test_seresnet50_is_resnet50_v1_plus_se_gates():
-    se, plain = skeleton("seresnet50"), skeleton("resnet50")
-    gates = sum(n_params(b.se) for s in se.stages for b in s)
-    assert n_params(se) - gates == n_params(plain)
-    assert stride_of(se.stages[1][0].conv1) == 2  # v1, like the released SE-ResNet models
-    assert se.min_input_size == 3  # Caffe's unpadded stem pooling
-
-
-def test_senet154_appendix_changes():
-    model = skeleton("senet154")
-    assert [n for n, _ in model.stem.named_children()] == ["conv1", "conv2", "conv3", "pool"]
-    block = model.stages[0][0]
-    assert block.conv1.conv.out_channels * 2 == block.conv2.conv.out_channels == 256
-    assert block.conv2.conv.groups == 64
-    assert block.shortcut.conv.kernel_size == (1, 1)
-    assert model.stages[1][0].shortcut.conv.kernel_size == (3, 3)
-    assert model.head.drop.p == 0.2
-    assert [len(s) for s in model.stages] == [3, 8, 36, 3]
 
 
 def test_converters_place_keys_by_rule_and_refuse_strangers():

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ..cards import ModelCard
+from ..registry import create_model
 
 _BIG = 2**23  # elements: tensors this large (fc6/fc7-style heads) are first built on the meta device
 
@@ -111,8 +111,6 @@ def select_stages(model: nn.Module, min_reduction: int = 1) -> list[dict]:
 
 def lean_classifier(name: str, in_chans: int | None, min_reduction: int) -> nn.Module:
     """create_model(name) without the layers after its deepest stage of reduction >= min_reduction."""
-    from ..registry import create_model  # lazy: the backbone's family may register after this module
-
     try:
         with _BigTensorsOnMeta():
             model = create_model(name, in_chans=in_chans)
@@ -154,29 +152,3 @@ class BackboneFeatures(nn.Module):
         names = [e["module"] for e in self.feature_info]
         outputs = run_to_stages(self.body, names, x)
         return [outputs[n] for n in names]
-
-
-def register_on_backbones(
-    card: ModelCard,
-    rows: Iterable[tuple[str, str, int, tuple[int, int, int]]],
-    build: Callable[[str, int, int], nn.Module],
-    num_classes: int,
-) -> None:
-    """Register `build(backbone, num_classes, in_chans)` once per (name, backbone, params, input size).
-
-    `card` is the template; "{backbone}" in its notes is filled in.
-    """
-    from ..registry import register_model
-
-    def builder_for(name: str, backbone: str, in_chans: int) -> Callable[..., nn.Module]:
-        def builder(num_classes: int = num_classes, in_chans: int = in_chans) -> nn.Module:
-            return build(backbone, num_classes, in_chans)
-
-        builder.__name__ = builder.__qualname__ = name
-        builder.__doc__ = f"{card.family} on a {backbone} backbone."
-        return builder
-
-    for name, backbone, params, input_size in rows:
-        notes = card.notes.format(backbone=backbone)
-        entry = card.variant(name=name, input_size=input_size, params=params, notes=notes)
-        register_model(entry)(builder_for(name, backbone, input_size[0]))

@@ -10,10 +10,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data import fit_to_size, normalize
-from ..data.augment import translate
-from ..data.folder import decode_image
-from ..data.pipelines import build_pipeline
+from .data import fit_to_size, normalize
+from .data.augment import translate
+from .data.folder import decode_image
+from .data.pipelines import build_pipeline
 
 TTA_MODES = ("none", "flip", "multicrop")
 

@@ -1,4 +1,4 @@
-"""Encoder-decoders: U-Net as Fig. 1 of Ronneberger et al. draws it, its padded and backbone variants, FPN."""
+"""U-Net as Fig. 1 of Ronneberger et al. draws it, its padded variant and its zoo-backbone variants."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import convzoo
-from convzoo.layers import features
 from convzoo.layers.decoder import center_crop
-from convzoo.layers.features import BackboneFeatures
-from convzoo.models.fpn import FeaturePyramid, SemanticFPN
-from convzoo.models.unet import UNet, UNetConfig, level_sizes, unet_from_backbone
+from convzoo.models.unet import UNet, UNetConfig, level_sizes
 from convzoo.models.vgg import VGG_CONFIGS, parse_layer
 
 
@@ -24,15 +21,6 @@ def count(module: nn.Module) -> int:
 def unet() -> UNet:
     torch.manual_seed(0)
     return convzoo.create_model("unet").eval()
-
-
-@pytest.fixture(scope="module")
-def pyramid() -> FeaturePyramid:
-    torch.manual_seed(0)
-    return FeaturePyramid("vgg11").eval()
-
-
-# --- U-Net, as published -------------------------------------------------------------------------
 
 
 def test_unet_has_the_papers_31030658_parameters(unet):
@@ -119,9 +107,6 @@ def test_unet_572_gives_388_for_real(unet):
     assert out.shape == (1, 2, 388, 388) and torch.isfinite(out).all()
 
 
-# --- padded U-Net ------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def padded() -> UNet:
     torch.manual_seed(0)
@@ -163,9 +148,6 @@ def test_padded_unet_with_batch_norm():
     assert count(model) == 31_036_546
 
 
-# --- a zoo classifier as encoder -----------------------------------------------------------------
-
-
 def vgg11_conv_params() -> int:
     widths = [parse_layer(i)[1] for i in VGG_CONFIGS["A"] if i != "M"]
     return sum((c_in * 9 + 1) * c_out for c_in, c_out in zip([3, *widths[:-1]], widths, strict=True))
@@ -193,110 +175,3 @@ def test_unet_resnet34_joins_layer1_to_layer4_and_doubles_twice_to_full_size():
     model.decoder[3].register_forward_hook(lambda m, i, o: seen.append(o.shape[-2:]))
     assert model(torch.empty(1, 3, 50, 70, device="meta")).shape == (1, 2, 50, 70)
     assert seen == [(26, 36)]  # 2x layer1's 13x18, then the last step to exactly 50x70
-
-
-def test_backbone_built_elsewhere_keeps_its_weights():
-    backbone = convzoo.create_model("nin_cifar")
-    weight = backbone.blocks[0].conv.weight.detach().clone()
-    model = unet_from_backbone(backbone, num_classes=3)
-    assert model.encoder.body is backbone and torch.equal(model.encoder.body.blocks[0].conv.weight, weight)
-    assert isinstance(backbone.head, nn.Identity)
-    with torch.no_grad():
-        assert model.eval()(torch.randn(2, 3, 33, 35)).shape == (2, 3, 33, 35)
-    with pytest.raises(ValueError, match="takes 3 channels"):
-        unet_from_backbone(convzoo.create_model("nin_cifar"), in_chans=1)
-
-
-def test_a_large_kept_layer_falls_back_to_a_normal_build(monkeypatch):
-    monkeypatch.setattr(features, "_BIG", 1000)  # the first convolutions too would start on meta
-    encoder = BackboneFeatures("nin_cifar")
-    assert not any(t.is_meta for t in [*encoder.parameters(), *encoder.buffers()])
-    with torch.no_grad():
-        assert [m.shape[1] for m in encoder(torch.randn(1, 3, 32, 32))] == [96, 192]
-
-
-def test_stages_that_are_not_maps_are_refused():
-    class Tokens(nn.Module):  # a transformer-like classifier: its stage gives N x L x D tokens
-        in_chans, min_input_size, default_input_size = 3, 8, (3, 8, 8)
-
-        def __init__(self):
-            super().__init__()
-            self.feature_info = [dict(module="embed", num_chs=4, reduction=4)]
-            self.embed = nn.Conv2d(3, 4, 4, 4)
-
-        def forward_features(self, x):
-            return self.embed(x)
-
-    model = Tokens()
-    model.embed.register_forward_hook(lambda m, i, o: o.flatten(2).transpose(1, 2))
-    with pytest.raises(ValueError, match="not N x C x H x W"):
-        unet_from_backbone(model)
-    with pytest.raises(ValueError, match="not a zoo classifier"):
-        BackboneFeatures(nn.Conv2d(3, 3, 1))
-    with pytest.raises(KeyError, match="unknown model 'vgg1'; did you mean"):
-        unet_from_backbone("vgg1")
-
-
-# --- FPN -----------------------------------------------------------------------------------------
-
-
-def test_pyramid_levels_channels_and_strides(pyramid):
-    assert [(e["name"], e["num_chs"], e["reduction"]) for e in pyramid.feature_info] == [
-        ("p2", 256, 4),
-        ("p3", 256, 8),
-        ("p4", 256, 16),
-        ("p5", 256, 32),
-    ]
-    assert [c.in_channels for c in pyramid.lateral] == [128, 256, 512, 512]  # vgg11 stages 1-4
-    with torch.no_grad():
-        levels = pyramid(torch.randn(1, 3, 64, 96))
-    assert {k: tuple(v.shape) for k, v in levels.items()} == {
-        "p2": (1, 256, 16, 24),
-        "p3": (1, 256, 8, 12),
-        "p4": (1, 256, 4, 6),
-        "p5": (1, 256, 2, 3),
-    }
-
-
-def test_fpn_on_resnet50_builds_the_papers_p2_to_p5_on_c2_to_c5():
-    with torch.device("meta"):
-        model = SemanticFPN("resnet50")
-    assert [c.in_channels for c in model.pyramid.lateral] == [256, 512, 1024, 2048]
-    assert [c.kernel_size for c in model.pyramid.lateral] == [(1, 1)] * 4
-    assert [(c.out_channels, c.kernel_size) for c in model.pyramid.output] == [(256, (3, 3))] * 4
-    assert [e["reduction"] for e in model.pyramid.feature_info] == [4, 8, 16, 32]
-
-
-def test_pyramid_top_down_adds_upsampled_coarser_levels(pyramid):
-    x = torch.randn(1, 3, 64, 64)
-    with torch.no_grad():
-        levels = pyramid(x)
-        _, c3, c4, c5 = pyramid.encoder(x)
-        m5 = pyramid.lateral[3](c5)
-        m4 = pyramid.lateral[2](c4) + m5.repeat_interleave(2, -1).repeat_interleave(2, -2)
-        m3 = pyramid.lateral[1](c3) + m4.repeat_interleave(2, -1).repeat_interleave(2, -2)
-    assert torch.allclose(levels["p5"], pyramid.output[3](m5), atol=1e-6)
-    assert torch.allclose(levels["p4"], pyramid.output[2](m4), atol=1e-5)
-    assert torch.allclose(levels["p3"], pyramid.output[1](m3), atol=1e-5)
-
-
-def test_pyramid_extra_p6_and_out_chs():
-    pyramid = FeaturePyramid("vgg11", out_chs=64, extra_p6=True).eval()
-    with torch.no_grad():
-        levels = pyramid(torch.randn(1, 3, 64, 64))
-    assert list(levels) == ["p2", "p3", "p4", "p5", "p6"]
-    assert levels["p6"].shape == (1, 64, 1, 1) and torch.equal(levels["p6"], levels["p5"][..., ::2, ::2])
-
-
-def test_semantic_fpn_merges_the_pyramid_at_a_quarter_and_upsamples():
-    model = convzoo.create_model("fpn_vgg11", num_classes=5).eval()
-    assert model.head.steps == [0, 1, 2, 3]  # conv-GN-ReLU-2x steps from P2..P5 down to 1/4
-    assert [len(level) for level in model.head.levels] == [1, 1, 2, 3]
-    seen = {}
-    model.head.fc.register_forward_hook(lambda m, i, o: seen.__setitem__("quarter", o.shape))
-    with torch.no_grad():
-        out = model(torch.randn(1, 3, 37, 45))
-    assert seen["quarter"] == (1, 5, 9, 11)  # N x classes x H/4 x W/4
-    assert out.shape == (1, 5, 37, 45) and model.output_size((37, 45)) == (37, 45)
-    with pytest.raises(ValueError, match="at least 32x32"):
-        model(torch.randn(1, 3, 31, 64))
