@@ -36,8 +36,9 @@ from ..contract import Detections, Detector
 from ..detection.boxes import BoxTargets
 from ..detection.yolo_loss import LOSS_TERMS, YoloGrid, decode_grid, yolo_loss
 from ..layers.conv import ConvNormAct
-from ..layers.features import BackboneFeatures, register_on_backbones
 from ..registry import register_model
+from ._builder import register_on_backbones
+from ._features import BackboneFeatures
 
 PAPER = Paper(
     title="You Only Look Once: Unified, Real-Time Object Detection",
