@@ -93,7 +93,8 @@ class Design:
         return format_table(title, headers, rows, footer, right=(2, 3, 4, 5))
 
 
-def _measure(name: str, layers: str, module: nn.Module, channels: int, size: int) -> DesignRow:
+def measure(name: str, layers: str, module: nn.Module, channels: int, size: int) -> DesignRow:
+    """Count `module` on `channels` maps of `size` x `size` (meta device): one row of a comparison."""
     result = summary(module, (channels, size, size), device="meta")
     last = [r for r in result.layers if r.rf_size is not None][-1]
     positions = last.output_shape[-1] * last.output_shape[-2]
@@ -115,8 +116,8 @@ def _stack(big: int, small: int, count: int) -> Callable[[int, int], Design]:
     def build(channels: int, size: int) -> Design:
         one, many = f"one {big}x{big}", f"{count} x {small}x{small}"
         rows = (
-            _measure(one, f"{big}x{big} conv", _convs(channels, big), channels, size),
-            _measure(
+            measure(one, f"{big}x{big} conv", _convs(channels, big), channels, size),
+            measure(
                 many,
                 " + ".join([f"{small}x{small}"] * count),
                 _convs(channels, *[small] * count),
@@ -145,8 +146,8 @@ def bottleneck(channels: int, size: int) -> Design:
     """A 3x3 conv at full width vs ResNet's 1x1 reduce (C/4), 3x3, 1x1 expand (He et al. 2016, Fig. 5)."""
     mid = channels // 4
     rows = (
-        _measure("3x3 conv", f"3x3 {channels}->{channels}", _convs(channels, 3), channels, size),
-        _measure(
+        measure("3x3 conv", f"3x3 {channels}->{channels}", _convs(channels, 3), channels, size),
+        measure(
             "bottleneck",
             f"1x1 {channels}->{mid}, 3x3 {mid}->{mid}, 1x1 {mid}->{channels}",
             _convs(channels, 1, 3, 1, widths=(mid, mid)),
@@ -173,10 +174,10 @@ def separable(channels: int, size: int, kernel: int = 3) -> Design:
         nn.Conv2d(channels, channels, 1, bias=False),
     )
     rows = (
-        _measure(
+        measure(
             "standard", f"{kernel}x{kernel} {channels}->{channels}", _convs(channels, kernel), channels, size
         ),
-        _measure("separable", f"dw {kernel}x{kernel} + pw 1x1", depthwise, channels, size),
+        measure("separable", f"dw {kernel}x{kernel} + pw 1x1", depthwise, channels, size),
     )
     notes = ("weights K^2*Cin*Cout vs K^2*Cin + Cin*Cout: a ratio of 1 / (1/Cout + 1/K^2)",)
     return Design(
@@ -200,8 +201,8 @@ def inception(channels: int, size: int) -> Design:
     naive, naive_out, _ = inception_block(NAIVE_3A, channels, conv_relu)
     reduced, reduced_out, _ = inception_block(REDUCED_3A, channels, conv_relu)
     rows = (
-        _measure("naive", f"1x1, 3x3, 5x5, pool -> {naive_out} maps", naive, channels, size),
-        _measure(
+        measure("naive", f"1x1, 3x3, 5x5, pool -> {naive_out} maps", naive, channels, size),
+        measure(
             "reduced",
             f"1x1 reductions before 3x3, 5x5, after pool -> {reduced_out} maps",
             reduced,
@@ -238,8 +239,8 @@ def se(channels: int, size: int) -> Design:
         )
 
     rows = (
-        _measure("with SE", "bottleneck + SE (r=16)", _WithSE(block(), channels), channels, size),
-        _measure("plain", f"bottleneck {channels}->{mid}->{channels}", block(), channels, size),
+        measure("with SE", "bottleneck + SE (r=16)", _WithSE(block(), channels), channels, size),
+        measure("plain", f"bottleneck {channels}->{mid}->{channels}", block(), channels, size),
     )
     extra = rows[0].params - rows[1].params
     notes = (f"SE adds {extra:,} parameters (2C^2/r + biases) but only {rows[0].macs - rows[1].macs:,} MACs",)
@@ -254,7 +255,7 @@ EXPANSIONS = (1, 2, 4, 6)
 def mbconv(channels: int, size: int, kernel: int = 3) -> Design:
     """MobileNet v2's inverted residual at expansion t = 1, 2, 4, 6, and a plain 3x3 conv for scale."""
     rows = [
-        _measure(
+        measure(
             f"MBConv t={t}",
             f"1x1 {channels}->{t * channels}, dw {kernel}x{kernel}, 1x1 ->{channels}"
             if t > 1
@@ -265,7 +266,7 @@ def mbconv(channels: int, size: int, kernel: int = 3) -> Design:
         )
         for t in EXPANSIONS
     ]
-    rows.append(_measure("3x3 conv", f"3x3 {channels}->{channels}", _convs(channels, 3), channels, size))
+    rows.append(measure("3x3 conv", f"3x3 {channels}->{channels}", _convs(channels, 3), channels, size))
     notes = ("MACs grow about linearly with t: 2tC^2 + 9tC per position (+ BatchNorm parameters)",)
     return Design(
         "mbconv",
@@ -306,4 +307,4 @@ def design(topic: str, channels: int | None = None, size: int | None = None) -> 
     return build(channels, size)
 
 
-__all__ = ["TOPICS", "Design", "DesignRow", "design"]
+__all__ = ["TOPICS", "Design", "DesignRow", "design", "measure"]

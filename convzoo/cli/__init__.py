@@ -24,6 +24,7 @@ COMMANDS = (
     "predict",
     "interpret",
     "visualize",
+    "lesson",
 )
 
 
