@@ -41,11 +41,13 @@ FLAGS = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..data.augment import AUGMENT_PRESETS
+    from ..data.segmentation import SEG_AUGMENT_PRESETS
     from ..train.config import OPTIMIZERS, SCHEDULES
 
     parser.add_argument("model", help="registered model name (see `convzoo list`)")
     parser.add_argument("--data", help="dataset name (mnist-mini, mnist, fashion-mnist, kmnist, cifar10, "
-                        "cifar100, shapes) or a folder with one sub-folder of images per class")  # fmt: skip
+                        "cifar100, shapes, shapes-seg) or a folder: one sub-folder of images per class; "
+                        "for segmentation, images/ + masks/ or Pascal VOC")  # fmt: skip
     parser.add_argument("--data-dir", help="folder with the dataset's original files")
     parser.add_argument("--download", action="store_true", help="fetch missing dataset files (checksummed)")
     parser.add_argument("--epochs", type=int)
@@ -55,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schedule", choices=SCHEDULES)
     parser.add_argument(
         "--augment",
-        choices=("auto", *AUGMENT_PRESETS),
-        help="batched augmentation (auto: the dataset's preset)",
+        choices=("auto", *dict.fromkeys((*AUGMENT_PRESETS, *SEG_AUGMENT_PRESETS))),
+        help="augmentation (auto: the dataset's preset; elastic: segmentation's elastic deformation)",
     )
     parser.add_argument(
         "--ema", type=float, metavar="DECAY", help="evaluate an EMA of the weights (e.g. 0.999)"
@@ -77,6 +79,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int)
     parser.add_argument(
+        "--no-weight-map",
+        action="store_true",
+        help="segmentation: plain pixel-wise cross-entropy instead of U-Net's weight map",
+    )
+    parser.add_argument(
         "--init-from",
         metavar="RUN_OR_CHECKPOINT",
         help="copy the layers this model shares with a trained one (VGG: the paper's progressive init)",
@@ -88,6 +95,8 @@ def _settings(args: argparse.Namespace) -> dict:
     for flag, field in (("download", "download"), ("bf16", "bf16"), ("channels_last", "channels_last")):
         if getattr(args, flag):
             values[field] = True
+    if getattr(args, "no_weight_map", False):
+        values["weight_map"] = False
     return values
 
 
@@ -139,10 +148,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     summary = result.summary()
     print(
-        f"{cfg.model} on {cfg.data}: test top-1 {summary['top1']:.2%} (top-5 {summary['top5']:.2%}) "
+        f"{cfg.model} on {cfg.data}: {result.task.headline(summary)} "
         f"after {summary['epochs']} epoch{'s' if summary['epochs'] != 1 else ''} "
         f"in {summary['seconds']:.1f} s\n"
-        f"run directory: {result.run_dir}  (config.yaml, metrics.csv, curves.png, confusion.png)\n"
+        f"run directory: {result.run_dir}  ({', '.join(result.task.artifacts)})\n"
         f"checkpoint: {summary['checkpoint']}"
     )
     if args.json:

@@ -20,7 +20,7 @@ class DatasetSpec:
     """A named dataset: its format, files (name -> published md5), download location and statistics."""
 
     name: str
-    kind: str  # "idx", "cifar", "shapes"
+    kind: str  # "idx", "cifar", "shapes", "shapes-seg"
     classes: tuple[str, ...]
     mean: tuple[float, ...]
     std: tuple[float, ...]
@@ -94,6 +94,12 @@ DATASETS: dict[str, DatasetSpec] = {
             "shapes", "shapes", ("circle", "square", "triangle", "diamond"),
             (0.28, 0.28, 0.28), (0.245, 0.245, 0.245), "flip",
             note="generated: a coloured shape on noise, 2,000 train / 500 test, 32x32, with masks and boxes",
+        ),
+        DatasetSpec(
+            "shapes-seg", "shapes-seg", ("background", "circle", "square", "triangle", "diamond"),
+            (0.286, 0.285, 0.286), (0.245, 0.242, 0.244), "elastic",
+            note="generated segmentation: 2-5 shapes per image, half of them touching another across a "
+            "one-pixel gap; class and instance masks, 400 train / 100 test, 64x64",
         ),
     )
 }  # fmt: skip

@@ -12,10 +12,13 @@ from .cifar import load_cifar
 from .errors import DataError
 from .folder import FolderSplit, split_folder
 from .idx import IMAGES_MAGIC, LABELS_MAGIC, check_md5, read_idx
+from .segmentation import SegSplit
 from .shapes import make_shapes
+from .shapes_seg import make_shapes_seg
 from .tensors import ArraySplit
 
-Split = ArraySplit | FolderSplit
+Split = ArraySplit | FolderSplit | SegSplit
+SHAPES_SEG_SIZES = (400, 100, 64)  # train images, test images, side
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Dataset:
     std: tuple[float, ...]
     augment: str = "none"  # batched augmentation preset for in-memory training data
     in_chans: int = 1
+    task: str = "classification"  # or "segmentation": the splits hold masks (SegSplit)
 
     @property
     def num_classes(self) -> int:
@@ -38,7 +42,7 @@ class Dataset:
     @property
     def image_size(self) -> int | None:
         """Native size of in-memory images (None for image folders, read at any size)."""
-        return self.train.image_size if isinstance(self.train, ArraySplit) else None
+        return self.train.image_size if isinstance(self.train, (ArraySplit, SegSplit)) else None
 
     def resized(self, size: int) -> Dataset:
         """Both splits at size x size (zero-padding a few pixels, else resizing)."""
@@ -80,17 +84,22 @@ def load_dataset(
     verify: bool = True,
     seed: int = 0,
     in_chans: int = 3,
+    image_size: int | None = None,
 ) -> Dataset:
     """A dataset by name (see DATASETS) or by the path of a class-per-folder image directory.
 
     `data_dir` is the folder with the dataset's original files (default: $CONVZOO_HOME/datasets/NAME;
     mnist-mini ships with convzoo). `download` fetches missing files first; `verify` checks published
     checksums. Image folders are read as `in_chans` channels and split with `seed` when they have no
-    train/ and val/ sub-folders.
+    train/ and val/ sub-folders. Segmentation folders (Pascal VOC, images/ + masks/) are read at
+    image_size (default 128).
     """
     spec = DATASETS.get(name)
     if spec is None:
         path = Path(data_dir or name)
+        segmentation = _segmentation_folder(path, in_chans, image_size, seed)
+        if segmentation is not None:
+            return segmentation
         if path.is_dir():
             train, test, classes = split_folder(path, in_chans=in_chans, seed=seed)
             mean, std = (FOLDER_MEAN, FOLDER_STD) if in_chans == 3 else ((0.5,), (0.25,))
@@ -98,6 +107,13 @@ def load_dataset(
         raise DataError(
             f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)} or the path of a folder "
             "with one sub-folder of images per class"
+        )
+    if spec.kind == "shapes-seg":
+        n_train, n_test, side = SHAPES_SEG_SIZES
+        splits = [make_shapes_seg(n, side, seed=seed + k) for k, n in enumerate((n_train, n_test))]
+        train, test = (SegSplit(s.images, s.masks, s.instances) for s in splits)
+        return Dataset(
+            name, list(spec.classes), train, test, spec.mean, spec.std, spec.augment, 3, "segmentation"
         )
     if spec.kind == "shapes":
         train_shapes, test_shapes = make_shapes(2000, 32, seed=seed), make_shapes(500, 32, seed=seed + 1)
@@ -115,3 +131,19 @@ def load_dataset(
     else:
         train, test, classes = load_cifar(name, root)
     return Dataset(name, classes, train, test, spec.mean, spec.std, spec.augment, train.images.shape[1])
+
+
+def _segmentation_folder(path: Path, in_chans: int, size: int | None, seed: int) -> Dataset | None:
+    """A Pascal VOC or images/ + masks/ folder as a segmentation Dataset; None for other paths."""
+    from .seg_folder import is_mask_folder, is_voc, load_mask_folder, load_voc
+
+    if not path.is_dir():
+        return None
+    if is_voc(path):
+        train, test, classes = load_voc(path, in_chans, size)
+    elif is_mask_folder(path):
+        train, test, classes = load_mask_folder(path, in_chans, size, seed)
+    else:
+        return None
+    mean, std = (FOLDER_MEAN, FOLDER_STD) if in_chans == 3 else ((0.5,), (0.25,))
+    return Dataset(path.name, classes, train, test, mean, std, "elastic", in_chans, "segmentation")

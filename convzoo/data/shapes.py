@@ -23,7 +23,9 @@ class Shapes:
     boxes: torch.Tensor  # N x 4: x0, y0, x1, y1 in pixels, inclusive-exclusive
 
 
-def _inside(kind: int, yy: np.ndarray, xx: np.ndarray, r: float) -> np.ndarray:
+def inside_shape(kind: int, yy: np.ndarray, xx: np.ndarray, r: float) -> np.ndarray:
+    """Pixels inside shape `kind` (an index into SHAPE_CLASSES) of radius r, at offsets (yy, xx)
+    from its centre."""
     if kind == 0:
         return yy**2 + xx**2 <= r**2
     if kind == 1:
@@ -47,7 +49,7 @@ def make_shapes(count: int, size: int = 32, seed: int = 0) -> Shapes:
     for i, kind in enumerate(labels):
         r = rng.uniform(size * 0.18, size * 0.35)
         cy, cx = rng.uniform(r, size - r, 2)
-        inside = _inside(int(kind), grid[:, None] - cy, grid[None, :] - cx, r)
+        inside = inside_shape(int(kind), grid[:, None] - cy, grid[None, :] - cx, r)
         colour = rng.integers(128, 256, 3, dtype=np.uint8)
         images[i][inside] = colour
         masks[i][inside] = kind + 1

@@ -273,6 +273,25 @@ def unet_padded(
     return UNet(UNetConfig(padding=1, batch_norm=batch_norm), num_classes, in_chans, pad_input, drop_rate)
 
 
+_SMALL_NOTES = (
+    "Not in the paper: a quarter of Fig. 1's widths (16 ... 256 channels), padded 3x3 convolutions "
+    "with BatchNorm, for training on a CPU in minutes (see the shapes-seg recipe); depth, skips, "
+    "2x2 up-convolutions and the 1x1 head are Fig. 1's."
+)
+
+
+@register_model(
+    CARD.variant(
+        name="unet_small", input_size=(1, 512, 512), params=1_942_306, results=(), notes=_SMALL_NOTES
+    )
+)
+def unet_small(num_classes: int = 2, in_chans: int = 1, drop_rate: float = 0.5) -> UNet:
+    """U-Net at a quarter of the widths, padded convolutions with BatchNorm (any side divisible by 16
+    is taken; other sides are mirror-padded up and cropped back)."""
+    config = UNetConfig(widths=(16, 32, 64, 128, 256), padding=1, batch_norm=True)
+    return UNet(config, num_classes, in_chans, pad_input=True, drop_rate=drop_rate)
+
+
 _BACKBONES = (  # name, zoo classifier, parameters at 2 classes, input size
     ("unet_vgg11", "vgg11", 13_146_210, (3, 224, 224)),
     ("unet_resnet34", "resnet34", 24_417_826, (3, 224, 224)),

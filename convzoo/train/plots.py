@@ -1,4 +1,4 @@
-"""PNG figures of a run: training curves (loss, top-1, learning rate) and the confusion matrix."""
+"""PNG figures of a run: training curves (loss, a metric, learning rate) and the confusion matrix."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from ..io import save_figure
 
 
-def _figure(width: float, height: float):
+def figure(width: float, height: float):
     # The Agg canvas directly: no global backend switch, works without a display.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -20,17 +20,26 @@ def _figure(width: float, height: float):
     return fig
 
 
-def plot_curves(history: Sequence[dict], path: Path) -> None:
-    """Three panels over epochs: train/test loss, train/test top-1, learning rate."""
-    fig = _figure(12, 3.6)
-    ax_loss, ax_top1, ax_lr = fig.subplots(1, 3)
+def plot_curves(
+    history: Sequence[dict],
+    path: Path,
+    metric: str = "top1",
+    title: str = "top-1 accuracy",
+    extra: Sequence[str] = (),
+) -> None:
+    """Three panels over epochs: train/test loss, train/test `metric` (and the `extra` columns), lr."""
+    fig = figure(12, 3.6)
+    ax_loss, ax_metric, ax_lr = fig.subplots(1, 3)
     epochs = [row["epoch"] for row in history]
-    for ax, key, title in ((ax_loss, "loss", "loss"), (ax_top1, "top1", "top-1 accuracy")):
+    for ax, key, name in ((ax_loss, "loss", "loss"), (ax_metric, metric, title)):
         ax.plot(epochs, [row[f"train_{key}"] for row in history], "o-", label="train")
         ax.plot(epochs, [row[f"test_{key}"] for row in history], "o-", label="test")
-        ax.set(title=title, xlabel="epoch")
+        ax.set(title=name, xlabel="epoch")
         ax.grid(alpha=0.3)
-        ax.legend()
+    for key in extra:
+        ax_metric.plot(epochs, [row[key] for row in history], "s--", label=key.replace("_", " "))
+    ax_loss.legend()
+    ax_metric.legend()
     ax_lr.plot(epochs, [row["lr"] for row in history], "o-")
     ax_lr.set(title="learning rate (end of epoch)", xlabel="epoch")
     ax_lr.grid(alpha=0.3)
@@ -41,7 +50,7 @@ def plot_confusion(confusion: torch.Tensor, classes: Sequence[str], path: Path) 
     """The confusion matrix (rows: true class, columns: predicted), counts written in the cells."""
     n = len(classes)
     size = min(14, 2.5 + 0.45 * n)
-    fig = _figure(size, size)
+    fig = figure(size, size)
     ax = fig.subplots()
     ax.imshow(confusion.numpy(), cmap="Blues")
     if n <= 30:

@@ -46,11 +46,13 @@ class CheckpointError(ValueError):
     """A snapshot's file is missing or does not match the hash its trainer state recorded."""
 
 
-def metrics_files(history: Sequence[dict[str, Any]]) -> dict[str, bytes]:
-    """metrics.jsonl and metrics.csv, one row per completed epoch."""
-    lines = "".join(json.dumps({k: row[k] for k in METRIC_COLUMNS}) + "\n" for row in history)
+def metrics_files(
+    history: Sequence[dict[str, Any]], columns: Sequence[str] = METRIC_COLUMNS
+) -> dict[str, bytes]:
+    """metrics.jsonl and metrics.csv, one row per completed epoch (the task's columns)."""
+    lines = "".join(json.dumps({k: row[k] for k in columns}) + "\n" for row in history)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, METRIC_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buf, list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(history)
     return {"metrics.jsonl": lines.encode(), "metrics.csv": buf.getvalue().encode()}

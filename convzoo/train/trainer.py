@@ -1,4 +1,8 @@
-"""The training loop: in-memory batches, AMP/channels_last/EMA/clipping options, checkpoints, exact resume."""
+"""The training loop: in-memory batches, AMP/channels_last/EMA/clipping options, checkpoints, exact resume.
+
+What differs between classification, segmentation and detection (loss, metrics, pictures, the
+target of a batch) comes from the model card's task (see tasks.py); the loop itself is the same.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,10 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 from tqdm import tqdm
 
 from ..contract import ClassifierOutput
-from ..data import BatchAugment, Dataset, FolderSplit, load_dataset
+from ..data import Dataset, FolderSplit, load_dataset
 from ..registry import create_model, model_card
 from ..transfer.setup import prepare_transfer
 from .checkpoint import (
@@ -34,10 +37,9 @@ from .checkpoint import (
 from .config import TrainConfig, write_config
 from .distributed import DistContext
 from .lock import RunLock
-from .metrics import evaluate
-from .plots import plot_confusion, plot_curves
 from .rundir import CheckpointError, RunDir, metrics_files
 from .schedule import build_optimizer, build_scheduler
+from .tasks import ClassificationTask, Task, task_for
 
 Callback = Callable[[dict[str, Any], nn.Module], None]
 
@@ -58,23 +60,25 @@ class TrainResult:
     seconds: float
     run_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    task: Task | None = None  # None: classification
 
     @property
     def checkpoint(self) -> Path | None:
         return RunDir(self.run_dir).last if self.run_dir else None
 
     def summary(self) -> dict[str, Any]:
-        """The CLI's JSON: model, dataset, epochs, seconds, top1, top5 (test fractions), checkpoint..."""
-        best = max(self.history, key=lambda r: r["test_top1"]) if self.history else {}
+        """The CLI's JSON: model, dataset, epochs, seconds, the task's test metrics (classification:
+        top1, top5 fractions), the best epoch's key metric, checkpoint..."""
+        task = self.task or ClassificationTask(self.model, self.config)
+        key = task.key_metric
+        best = max(self.history, key=lambda r: r[f"test_{key}"]) if self.history else {}
         return {
             "model": self.config.model,
             "dataset": self.config.data,
             "epochs": len(self.history),
             "seconds": round(self.seconds, 3),
-            "top1": self.final.get("top1"),
-            "top5": self.final.get("top5"),
-            "loss": self.final.get("loss"),
-            "best_top1": best.get("test_top1"),
+            **task.summary_metrics(self.final),
+            f"best_{key}": best.get(f"test_{key}"),
             "best_epoch": best.get("epoch"),
             "images_per_s": round(
                 sum(r["images_per_s"] for r in self.history) / max(1, len(self.history)), 1
@@ -92,15 +96,6 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def input_size_for(model: nn.Module, dataset: Dataset, requested: int | None) -> int:
-    """The square input side: requested, else the dataset's brought up to the model's minimum."""
-    if requested:
-        return requested
-    if dataset.image_size is None:
-        return int(model.default_input_size[-1])
-    return max(dataset.image_size, int(getattr(model, "min_input_size", 1)))
-
-
 def steps_per_epoch(n: int, batch_size: int, world: int) -> int:
     """Optimizer steps in one pass over n items (a last batch smaller than the world size is dropped)."""
     return n // batch_size + (1 if n % batch_size >= max(1, world) else 0)
@@ -115,6 +110,7 @@ class Trainer:
         out: str | Path | None = None,
         *,
         dataset: Dataset | None = None,
+        model: nn.Module | None = None,
         callbacks: Sequence[Callback] = (),
         log: Callable[[str], None] = print,
     ) -> None:
@@ -127,7 +123,12 @@ class Trainer:
         self.log = log if self.dist.is_main else (lambda _msg: None)
         card = model_card(cfg.model)
         ds = dataset or load_dataset(
-            cfg.data, cfg.data_dir, download=cfg.download, seed=cfg.seed, in_chans=card.input_size[0]
+            cfg.data,
+            cfg.data_dir,
+            download=cfg.download,
+            seed=cfg.seed,
+            in_chans=card.input_size[0],
+            image_size=cfg.image_size,
         )
         ds = replace(ds, train=ds.train.subset(cfg.train_limit), test=ds.test.subset(cfg.test_limit))
         if isinstance(ds.train, FolderSplit):  # decoding processes for image files
@@ -135,14 +136,18 @@ class Trainer:
                 ds, train=replace(ds.train, workers=cfg.workers), test=replace(ds.test, workers=cfg.workers)
             )
         torch.manual_seed(cfg.seed)
-        self.model = create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
+        # `model`: a built model to train instead of create_model(cfg.model); cfg.model's card gives its task
+        self.model = model or create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
+        self.task = task_for(card.task, self.model, cfg, ds.classes)
+        self.task.check_dataset(ds)
         lr_groups = prepare_transfer(self.model, cfg, self.log)
         self.data_size = ds.image_size
-        self.size = input_size_for(self.model, ds, cfg.image_size)
+        self.size = self.task.input_size(ds, cfg.image_size)
         self.dataset = ds.resized(self.size) if ds.image_size != self.size else ds
+        self.dataset = self.task.prepare_data(self.dataset)
         self.mean, self.std = self.dataset.stats()
         preset = self.dataset.augment if cfg.augment == "auto" else cfg.augment
-        self.augment = BatchAugment.preset(preset, self.size)
+        self.augment = self.task.augment(preset, self.size)
         self.memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
         self.model.to(self.device, memory_format=self.memory_format)
         self.net: nn.Module = self.model
@@ -181,14 +186,10 @@ class Trainer:
     def loss_and_logits(
         self, out: torch.Tensor | ClassifierOutput, y: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cross-entropy of the logits plus the model's weighted auxiliary-classifier losses."""
-        smoothing = self.cfg.label_smoothing
-        if isinstance(out, ClassifierOutput):
-            loss = F.cross_entropy(out.logits.float(), y, label_smoothing=smoothing)
-            for weight, aux in zip(self.model.aux_loss_weights, out.aux_logits, strict=True):
-                loss = loss + weight * F.cross_entropy(aux.float(), y, label_smoothing=smoothing)
-            return loss, out.logits
-        return F.cross_entropy(out.float(), y, label_smoothing=smoothing), out
+        """The task's loss and the prediction its running metric counts (classification: cross-entropy
+        of the logits plus the model's weighted auxiliary-classifier losses)."""
+        result = self.task.loss(out, y)
+        return result.loss, result.prediction
 
     def check_finite(self, loss: float, epoch: int, step: int) -> None:
         """Raise NonFiniteLossError if the loss (on any rank) is NaN or infinite."""
@@ -216,7 +217,9 @@ class Trainer:
         generator = torch.Generator().manual_seed(epoch_seed)
         self.net.train()
         loss_sum = 0.0
-        correct = torch.zeros((), dtype=torch.long, device=self.device)
+        hits = torch.zeros((), dtype=torch.long, device=self.device)
+        counted = torch.zeros((), dtype=torch.long, device=self.device)
+        term_sums: dict[str, float] = {}
         seen = 0
         batches = self.dataset.train.batches(
             cfg.batch_size,
@@ -239,8 +242,9 @@ class Trainer:
         for step, (x, y) in enumerate(bar):
             x, y = self.prepare(x), y.to(self.device, non_blocking=True)
             with self.autocast():
-                out = self.net(x)
-            loss, logits = self.loss_and_logits(out, y)
+                out = self.task.forward(self.net, x)
+            result = self.task.loss(out, y)
+            loss = result.loss
             loss_value = loss.item()  # the step's one synchronisation: metrics and the NaN check
             self.check_finite(loss_value, epoch, step)
             self.optimizer.zero_grad(set_to_none=True)
@@ -251,16 +255,26 @@ class Trainer:
             self.scheduler.step()
             if self.ema is not None:
                 self.ema.update_parameters(self.model)
-            loss_sum += loss_value * len(y)
-            correct += (logits.detach().argmax(1) == y).sum()
-            seen += len(y)
+            loss_sum += loss_value * len(x)
+            step_hits, step_count = self.task.train_counts(result.prediction, y)
+            hits += step_hits
+            counted += step_count
+            for name, term in result.terms.items():
+                term_sums[name] = term_sums.get(name, 0.0) + float(term) * len(x)
+            seen += len(x)
         seconds = time.perf_counter() - start
         totals = self.dist.all_reduce(
-            torch.tensor([loss_sum, float(correct), float(seen)], dtype=torch.float64)
+            torch.tensor(
+                [loss_sum, float(hits), float(seen), float(counted), *term_sums.values()], dtype=torch.float64
+            )
         )
+        images = totals[2].clamp(min=1)
         return {
-            "train_loss": float(totals[0] / totals[2].clamp(min=1)),
-            "train_top1": float(totals[1] / totals[2].clamp(min=1)),
+            "train_loss": float(totals[0] / images),
+            f"train_{self.task.train_metric}": float(totals[1] / totals[3].clamp(min=1)),
+            **{
+                f"train_loss_{name}": float(v / images) for name, v in zip(term_sums, totals[4:], strict=True)
+            },
             "train_seconds": seconds,
             "images_per_s": float(totals[2]) / max(seconds, 1e-9),
         }
@@ -271,8 +285,8 @@ class Trainer:
             self.cfg.eval_batch_size, self.mean, self.std, rank=self.dist.rank, world=self.dist.world
         )
         with self.autocast():
-            return evaluate(
-                self.eval_model, batches, self.dataset.num_classes, dist=self.dist, prepare=self.prepare
+            return self.task.evaluate(
+                self.eval_model, batches, self.dataset.num_classes, self.dist, self.prepare
             )
 
     def fit(self, resume: bool = False) -> TrainResult:
@@ -322,19 +336,12 @@ class Trainer:
                 self.last_eval = self.evaluate()
                 row.update(
                     lr=self.optimizer.param_groups[0]["lr"],
-                    test_loss=self.last_eval["loss"],
-                    test_top1=self.last_eval["top1"],
-                    test_top5=self.last_eval["top5"],
+                    **self.task.test_row(self.last_eval),
                     eval_seconds=time.perf_counter() - eval_start,
                 )
                 row["elapsed"] = row["train_seconds"] + (self.history[-1]["elapsed"] if self.history else 0.0)
                 self.history.append(row)
-                self.log(
-                    f"epoch {epoch:>3}/{cfg.epochs}  loss {row['train_loss']:.4f}  "
-                    f"train {row['train_top1']:.2%}  "
-                    f"test {row['test_top1']:.2%} (top-5 {row['test_top5']:.2%})  lr {row['lr']:.2e}  "
-                    f"{row['train_seconds']:.1f}s  {row['images_per_s']:,.0f} img/s"
-                )
+                self.log(self.task.epoch_line(row))
                 self.save(epoch)
                 for callback in self.callbacks:
                     callback(row, self.model)
@@ -344,7 +351,7 @@ class Trainer:
             self.last_eval = self.evaluate()
         return TrainResult(
             cfg, self.eval_model, self.history, self.last_eval, self.dataset.classes,
-            time.perf_counter() - start_time, self.run.root if self.run else None,
+            time.perf_counter() - start_time, self.run.root if self.run else None, task=self.task,
         )  # fmt: skip
 
     # ---- checkpoints ----------------------------------------------------------------------------
@@ -362,8 +369,8 @@ class Trainer:
             "mean": list(self.dataset.mean),
             "std": list(self.dataset.std),
             "epoch": epoch,
-            "top1": self.last_eval.get("top1"),
-            "top5": self.last_eval.get("top5"),
+            "task": self.task.name,
+            **self.task.checkpoint_metrics(self.last_eval),
         }
 
     def save(self, epoch: int) -> None:
@@ -378,13 +385,13 @@ class Trainer:
             tensors.update(prefixed("ema.", self.ema.state_dict()))
         weights = tensors_bytes(self.eval_model.state_dict(), meta)
         files = {"resume.safetensors": tensors_bytes(tensors, meta), "last.safetensors": weights}
-        best = max(self.history, key=lambda r: r["test_top1"])
+        best = max(self.history, key=lambda r: r[f"test_{self.task.key_metric}"])
         keep = ()
         if best["epoch"] == epoch:
             files["best.safetensors"] = weights
         else:
             keep = ("best.safetensors",)
-        files.update(metrics_files(self.history))
+        files.update(metrics_files(self.history, self.task.metric_columns(self.dataset.classes)))
         state = {
             "epoch": epoch,
             "config": asdict(self.cfg),
@@ -435,9 +442,7 @@ class Trainer:
     def write_plots(self) -> None:
         if not (self.run and self.dist.is_main and self.history):
             return
-        plot_curves(self.history, self.run.root / "curves.png")
-        if self.last_eval:
-            plot_confusion(self.last_eval["confusion"], self.dataset.classes, self.run.root / "confusion.png")
+        self.task.write_pictures(self.run.root, self.history, self.last_eval, self.eval_model, self.dataset)
 
 
 def train(
