@@ -1,4 +1,4 @@
-"""convzoo visualize CHECKPOINT --what filters|features|class-model --out grid.png."""
+"""convzoo visualize CHECKPOINT --what filters|features|class-model|neighbours|top-patches --out grid.png."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import argparse
 from .common import CliError, print_json
 
 NAME = "visualize"
-HELP = "picture a network: first-layer filters, feature maps of a layer, or a class-model image"
+HELP = (
+    "picture a network: first-layer filters, feature maps of a layer, a class-model image, nearest "
+    "neighbours in the last hidden layer, or the top-activating patches of a layer's units"
+)
+WHAT = ("filters", "features", "class-model", "neighbours", "top-patches")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", help="a .safetensors checkpoint written by `convzoo train`")
-    parser.add_argument("--what", choices=("filters", "features", "class-model"), required=True)
+    parser.add_argument("--what", choices=WHAT, required=True)
     parser.add_argument("--image", help="image file (for --what features)")
     parser.add_argument(
         "--layer", help="layer whose maps to show (features; default: the first feature_info stage)"
@@ -20,6 +24,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=int, default=0, help="class for --what class-model (default 0)")
     parser.add_argument("--steps", type=int, default=200, help="gradient-ascent steps for class-model")
     parser.add_argument("--out", required=True, help="PNG file to write")
+    dataset = parser.add_argument_group("neighbours and top-patches (pictures over a dataset)")
+    dataset.add_argument("--data", help="dataset name or image folder (default: the one it was trained on)")
+    dataset.add_argument("--data-dir", help="folder with the dataset's original files")
+    dataset.add_argument(
+        "--limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="search the first N training images (default 1000)",
+    )
+    dataset.add_argument("--count", type=int, default=5, help="neighbours: test images to show (default 5)")
+    dataset.add_argument(
+        "--k", type=int, help="neighbours per image (default 6) or patches per unit (default 9)"
+    )
+    dataset.add_argument(
+        "--units", help="top-patches: comma-separated unit (feature map) indices (default 0-7)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
             layer = args.layer or model.feature_info[0]["module"]
             maps = feature_maps(model, load_image(args.image, meta)[0], layer)
             path = save_grid(maps, args.out, f"{meta['model']}: {layer} ({len(maps)} maps)")
+        elif args.what in ("neighbours", "top-patches"):
+            path = dataset_picture(args, model, meta)
         else:
             if not 0 <= args.target < len(classes):
                 raise CliError(f"--target must be a class index in 0..{len(classes) - 1}, got {args.target}")
@@ -54,3 +77,37 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{args.what} picture written to {path}")
     return 0
+
+
+def dataset_picture(args: argparse.Namespace, model, meta: dict):
+    """--what neighbours (AlexNet Fig. 4 right) or top-patches (Zeiler & Fergus Fig. 2)."""
+    from ..interpret.dataset import checkpoint_images
+
+    if args.limit < 1 or args.count < 1 or (args.k is not None and args.k < 1):
+        raise CliError("--limit, --count and --k must be positive")
+    images, labels, classes = checkpoint_images(meta, "train", args.limit, args.data, args.data_dir)
+    if args.what == "neighbours":
+        from ..interpret.neighbours import nearest_neighbours, save_neighbours
+
+        queries, query_labels, _ = checkpoint_images(meta, "test", args.count, args.data, args.data_dir)
+        found = nearest_neighbours(model, queries, images, min(args.k or 6, len(images)))
+        title = (
+            f"{meta['model']}: test images (left) and the {found.indices.shape[1]} training images nearest "
+            f"in the last hidden layer (of {len(images)}; Euclidean distance above each)"
+        )
+        return save_neighbours(queries, query_labels, images, labels, found, args.out, title, classes)
+    from ..interpret.patches import save_top_patches, top_patches
+
+    if not args.layer:
+        raise CliError("--what top-patches needs --layer NAME (e.g. one of feature_info's modules)")
+    try:
+        units = [int(u) for u in args.units.split(",")] if args.units else None
+    except ValueError:
+        raise CliError(f"--units must be comma-separated integers, got {args.units!r}") from None
+    found = top_patches(model, images, args.layer, units, args.k or 9)
+    size = found[0].patches.shape[-1]
+    title = (
+        f"{meta['model']} {args.layer}: the {len(found[0].patches)} training images (of {len(images)}) "
+        f"activating each unit most, cropped to its {size}x{size} receptive field"
+    )
+    return save_top_patches(found, args.out, title)

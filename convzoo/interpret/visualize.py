@@ -17,8 +17,8 @@ def first_layer_filters(model: nn.Module) -> torch.Tensor:
     raise ValueError("the model has no convolution")
 
 
-def feature_maps(model: nn.Module, image: torch.Tensor, layer: str) -> torch.Tensor:
-    """The output of `layer` (dotted module name) for one image: K x h x w."""
+def layer_output(model: nn.Module, x: torch.Tensor, layer: str) -> torch.Tensor:
+    """The output of `layer` (dotted module name) for a batch x, in eval mode, without gradients."""
     modules = dict(model.named_modules())
     if layer not in modules:
         raise ValueError(
@@ -30,13 +30,18 @@ def feature_maps(model: nn.Module, image: torch.Tensor, layer: str) -> torch.Ten
     )
     try:
         with torch.no_grad():
-            model.eval()(image.unsqueeze(0) if image.dim() == 3 else image)
+            model.eval()(x)
     finally:
         handle.remove()
-    out = seen[0][0]
-    if out.dim() != 3:
-        raise ValueError(f"{layer} gives {tuple(seen[0].shape)}, not a stack of feature maps")
-    return out
+    return seen[0]
+
+
+def feature_maps(model: nn.Module, image: torch.Tensor, layer: str) -> torch.Tensor:
+    """The output of `layer` (dotted module name) for one image: K x h x w."""
+    out = layer_output(model, image.unsqueeze(0) if image.dim() == 3 else image, layer)
+    if out.dim() != 4:
+        raise ValueError(f"{layer} gives {tuple(out.shape)}, not a stack of feature maps")
+    return out[0]
 
 
 def class_model(

@@ -78,3 +78,35 @@ def test_errors_are_one_line(run, tmp_path, capsys):
     assert main(["visualize", str(checkpoint), "--what", "features", "--out", str(tmp_path / "x.png")]) == 2
     assert "needs --image" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize(
+    "what, extra", [("neighbours", ["--count", "3", "--k", "4"]), ("top-patches", ["--layer", "c3"])]
+)
+def test_visualize_pictures_over_the_training_set(run, tmp_path, what, extra):
+    checkpoint, _ = run
+    out = tmp_path / f"{what}.png"
+    argv = ["visualize", str(checkpoint), "--what", what, "--limit", "200", "--out", str(out), *extra]
+    assert main(argv) == 0
+    assert picture_has_content(out)
+
+
+def test_top_patches_needs_a_layer_and_valid_units(run, tmp_path, capsys):
+    checkpoint, _ = run
+    base = [
+        "visualize",
+        str(checkpoint),
+        "--what",
+        "top-patches",
+        "--limit",
+        "50",
+        "--out",
+        str(tmp_path / "p.png"),
+    ]
+    assert main(base) == 2
+    assert "needs --layer" in capsys.readouterr().err
+    assert main([*base, "--layer", "c3", "--units", "3,99"]) == 2
+    assert "units 0..15" in capsys.readouterr().err
+    assert main([*base, "--layer", "head.fc"]) == 2
+    assert "no spatial receptive field" in capsys.readouterr().err
+    assert not (tmp_path / "p.png").exists()
