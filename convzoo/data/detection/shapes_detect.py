@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ...detection.boxes import box_iou
-from ..shapes import SHAPE_CLASSES, _inside
+from ..shapes import SHAPE_CLASSES, inside_shape
 from .records import DetectionRecord, make_record
 
 
@@ -29,7 +29,7 @@ def make_shapes_detect(
                 kind = int(rng.integers(len(SHAPE_CLASSES)))
                 r = rng.uniform(size * 0.10, size * 0.22)
                 cy, cx = rng.uniform(r, size - r, 2)
-                inside = _inside(kind, grid[:, None] - cy, grid[None, :] - cx, r)
+                inside = inside_shape(kind, grid[:, None] - cy, grid[None, :] - cx, r)
                 ys, xs = np.nonzero(inside)
                 box = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
                 if (
