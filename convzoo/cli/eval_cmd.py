@@ -1,4 +1,5 @@
-"""convzoo eval CHECKPOINT: top-1, top-5 and per-class accuracy on a dataset's test split."""
+"""convzoo eval CHECKPOINT: top-1, top-5 and per-class accuracy on a dataset's test split
+(segmentation checkpoints: mIoU, Dice, pixel accuracy and per-class IoU)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N test images")
+    parser.add_argument(
+        "--tile",
+        type=int,
+        metavar="SIDE",
+        help="segmentation: overlap-tile prediction with SIDE x SIDE inputs",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
     except (DataError, ValueError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
+    if meta.get("task") == "segmentation":
+        return _evaluate_segmentation(args, model, meta, ds, data, start)
     if ds.num_classes != meta["num_classes"] or ds.in_chans != meta["in_chans"]:
         raise CliError(
             f"{args.checkpoint} predicts {meta['num_classes']} classes "
@@ -64,6 +73,52 @@ def run(args: argparse.Namespace) -> int:
     print(f"  top-1 {result['top1']:.2%}   top-5 {result['top5']:.2%}   loss {result['loss']:.4f}")
     for name, acc in summary["per_class"].items():
         print(f"  {name.ljust(width)}  {acc:.2%}")
+    if args.json:
+        print_json(summary)
+    return 0
+
+
+def _evaluate_segmentation(args, model, meta, ds, data: str, start: float) -> int:
+    from ..segmentation.inference import evaluate_segmentation
+
+    if ds.num_classes != meta["num_classes"] or getattr(ds, "task", "") != "segmentation":
+        raise CliError(
+            f"{args.checkpoint} segments {meta['num_classes']} classes; "
+            f"{data} is a {ds.task} dataset with {ds.num_classes} classes"
+        )
+    test = ds.test.subset(args.limit)
+    if meta.get("data_size") and test.image_size != meta["data_size"]:
+        test = test.resized(meta["data_size"])
+    mean, std = ds.stats()
+    try:
+        result = evaluate_segmentation(
+            model, test.batches(args.batch_size, mean, std), ds.num_classes, tile=args.tile
+        ).compute()
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    summary = {
+        "model": meta["model"],
+        "dataset": data,
+        "epochs": meta.get("epoch"),
+        "seconds": round(time.perf_counter() - start, 3),
+        "miou": result["miou"],
+        "dice": result["dice"],
+        "pixel_acc": result["pixel_acc"],
+        "loss": result["loss"],
+        "images": result["images"],
+        "tile": args.tile,
+        "iou": dict(zip(ds.classes, result["iou"], strict=True)),
+        "checkpoint": args.checkpoint,
+    }
+    width = max(len(c) for c in ds.classes)
+    how = f"{args.tile}x{args.tile} tiles" if args.tile else "whole images"
+    print(f"{meta['model']} on {data} test ({result['images']} images, {how}):")
+    print(
+        f"  mIoU {result['miou']:.4f}   Dice {result['dice']:.4f}   "
+        f"pixel accuracy {result['pixel_acc']:.2%}   loss {result['loss']:.4f}"
+    )
+    for name, iou in summary["iou"].items():
+        print(f"  {name.ljust(width)}  IoU {iou:.4f}")
     if args.json:
         print_json(summary)
     return 0

@@ -1,4 +1,5 @@
-"""convzoo predict CHECKPOINT IMAGE...: the top-k classes of each image, with probabilities."""
+"""convzoo predict CHECKPOINT IMAGE...: the top-k classes of each image, with probabilities
+(segmentation checkpoints: a mask PNG and an overlay PNG per image)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", help="a .safetensors checkpoint from a run directory")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     parser.add_argument("--top-k", type=int, default=5, help="classes to show per image (default 5)")
+    parser.add_argument(
+        "--out", default=".", help="segmentation: folder for the mask and overlay PNGs (default: here)"
+    )
+    parser.add_argument(
+        "--tile",
+        type=int,
+        metavar="SIDE",
+        help="segmentation: overlap-tile prediction with SIDE x SIDE inputs",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +33,12 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         model, meta = load_checkpoint(args.checkpoint)
-        results = predict_images(model, meta, args.images, args.top_k)
+        if meta.get("task") == "segmentation":
+            from ..segmentation.inference import segment_images
+
+            results = segment_images(model, meta, args.images, args.out, args.tile)
+        else:
+            results = predict_images(model, meta, args.images, args.top_k)
     except (DataError, ValueError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
     if args.json:
@@ -31,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for item in results:
         print(item["image"])
+        if "mask" in item:
+            print(f"  mask {item['mask']}  overlay {item['overlay']}")
+            for name, fraction in item["pixels"].items():
+                print(f"  {fraction:7.2%}  {name}")
+            continue
         for row in item["top"]:
             print(f"  {row['probability']:7.2%}  {row['class']}")
     return 0

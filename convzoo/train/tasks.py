@@ -270,17 +270,10 @@ class SegmentationTask(Task):
         labelled = mask != 255
         return ((prediction.detach().argmax(1) == mask) & labelled).sum(), labelled.sum()
 
-    @torch.inference_mode()
     def evaluate(self, model, batches, num_classes, dist, prepare) -> dict[str, Any]:
-        from ..segmentation.loss import weighted_cross_entropy
-        from ..segmentation.metrics import SegmentationMeter
-        from ..segmentation.tiling import fit_to_output
+        from ..segmentation.inference import evaluate_segmentation
 
-        model.eval()
-        meter = SegmentationMeter(num_classes)
-        for x, target in batches:
-            logits = fit_to_output(model, prepare(x)).float().cpu()
-            meter.update(logits, target.mask, weighted_cross_entropy(logits, target.mask))
+        meter = evaluate_segmentation(model, batches, num_classes, prepare)
         if dist is not None and dist.world > 1:
             meter.confusion = dist.all_reduce(meter.confusion)
             totals = dist.all_reduce(

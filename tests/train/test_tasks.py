@@ -88,3 +88,20 @@ def test_a_classifier_on_segmentation_data_and_unet_on_mnist_are_refused():
         Trainer(resolve_config("unet_small", {"data": "mnist-mini"}))
     with pytest.raises(ValueError, match="lenet5 is a classification model but shapes-seg is a segmentation"):
         Trainer(resolve_config("lenet5", {"data": "shapes-seg"}), dataset=tiny_seg_dataset())
+
+
+def test_a_small_unet_overfits_eight_shapes_seg_images():
+    cfg = resolve_config(
+        "unet_small",
+        {
+            "data": "shapes-seg",
+            "epochs": 50,
+            "lr": 1e-2,
+            "batch_size": 2,
+            "weight_map": False,
+            "weight_decay": 0.0,
+        },
+    )
+    result = train(cfg, dataset=tiny_seg_dataset(), model=tiny_unet(), log=lambda m: None)
+    assert result.history[0]["test_miou"] < 0.2  # it starts from nothing
+    assert result.final["miou"] > 0.95 and result.final["pixel_acc"] > 0.99
