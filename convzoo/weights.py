@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import pickle
 import re
 import zipfile
@@ -16,6 +17,7 @@ from torch import nn
 
 from .registry import model_converters
 
+log = logging.getLogger("convzoo.weights")
 StateDict = dict[str, torch.Tensor]
 OWN_LAYOUT = "convzoo"
 WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".ckpt")
@@ -198,12 +200,41 @@ def read_source(source: str | Path | Mapping[str, torch.Tensor]) -> StateDict:
     raise TypeError(f"source must be a path or a state dict, got {type(source).__name__}")
 
 
+def check_finite(state: Mapping[str, torch.Tensor]) -> None:
+    """Refuse weights holding NaN or infinite values (a diverged run, or a damaged file): a model
+    built from them would still print believable numbers."""
+    for key, value in state.items():
+        if value.is_floating_point() or value.is_complex():
+            bad = int((~torch.isfinite(value)).sum())
+            if bad:
+                raise ValueError(
+                    f"weight {key} holds {bad} NaN or infinite value(s) of {value.numel()}: "
+                    "refusing weights that cannot give meaningful outputs"
+                )
+
+
+def dtype_notes(state: Mapping[str, torch.Tensor], target: Mapping[str, torch.Tensor]) -> list[str]:
+    """'converted 62 tensors from float16 to float32' for each dtype change loading makes."""
+    changes: dict[tuple[torch.dtype, torch.dtype], int] = {}
+    for key, value in state.items():
+        if key in target and value.dtype != target[key].dtype:
+            pair = (value.dtype, target[key].dtype)
+            changes[pair] = changes.get(pair, 0) + 1
+    return [
+        f"converted {n} tensor{'s' if n > 1 else ''} from {str(a).removeprefix('torch.')} to "
+        f"{str(b).removeprefix('torch.')}"
+        for (a, b), n in changes.items()
+    ]
+
+
 def convert_to_model(model: nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> ConvertedState:
     """Read a checkpoint and convert it to the model's layout, detecting the layout from the keys.
 
     Each of the model's converters is tried, and the result that fits the model best is kept.
+    Weights with NaN or infinite values are refused (ValueError).
     """
     state = read_source(source)
+    check_finite(state)
     target = model.state_dict()
     candidates: list[tuple[str, StateDict]] = [(OWN_LAYOUT, state)]
     notes = []
@@ -286,6 +317,8 @@ def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool 
         raise WeightsMismatchError(
             name, converted.layout, missing, unexpected, wrong, hint=mismatch_hint(converted, name)
         )
+    for note in dtype_notes(fitting, target):
+        log.warning("%s: %s", name, note)
     model.load_state_dict(fitting, strict=False)
     return LoadReport(converted.layout, len(fitting), tuple(missing), tuple(unexpected), tuple(wrong))
 

@@ -67,6 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"convzoo {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # no space, read-only, a folder where a file is expected ...: one line
+        from ..io import describe_os_error
+
+        line = describe_os_error(e)
+        if line is None:
+            raise
+        print(f"convzoo {args.command}: {line}", file=sys.stderr)
+        return 2
 
 
 def closed_pipe() -> int:

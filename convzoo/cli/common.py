@@ -45,6 +45,13 @@ def parse_input_size(text: str) -> tuple[int, int, int]:
     return size
 
 
+def require_positive(**counts: int | None) -> None:
+    """Raise CliError for a count flag below 1 (--limit 0, --top-k -1); None means not given."""
+    for name, value in counts.items():
+        if value is not None and value < 1:
+            raise CliError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+
+
 def print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=None, default=str))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .common import CliError, print_json
+from .common import CliError, print_json, require_positive
 
 NAME = "eval"
 HELP = "evaluate a checkpoint written by `convzoo train`: top-1/top-5 and per-class accuracy"
@@ -36,10 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from ..train.metrics import evaluate
 
     start = time.perf_counter()
+    require_positive(batch_size=args.batch_size, limit=args.limit)
     try:
         model, meta = load_checkpoint(args.checkpoint)
         data = args.data or meta["dataset"]
         ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
+        ds.require_images("test")
     except (DataError, ValueError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
     if meta.get("task") == "segmentation":

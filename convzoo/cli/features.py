@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import CliError, print_json
+from .common import CliError, print_json, require_positive
 
 NAME = "features"
 HELP = "save the penultimate-layer embeddings of a dataset (with labels) as .npz"
@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from ..train import load_checkpoint
     from ..transfer.embeddings import extract_features, save_features
 
+    require_positive(batch_size=args.batch_size, limit=args.limit)
     try:
         model, meta = load_checkpoint(args.checkpoint)
         data = args.data or meta["dataset"]

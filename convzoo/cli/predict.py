@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import CliError, print_json
+from .common import CliError, print_json, require_positive
 
 NAME = "predict"
 HELP = "classify image files with a checkpoint written by `convzoo train`"
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from ..inference import predict_images
     from ..train import load_checkpoint
 
+    require_positive(top_k=args.top_k)
     try:
         model, meta = load_checkpoint(args.checkpoint)
         if meta.get("task") == "segmentation":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import CliError, print_json
+from .common import CliError, print_json, require_positive
 
 NAME = "visualize"
 HELP = (
@@ -50,9 +50,14 @@ def run(args: argparse.Namespace) -> int:
     from ..interpret.plots import save_grid, save_image
     from ..train import load_checkpoint
 
+    require_positive(steps=args.steps)
     try:
         model, meta = load_checkpoint(args.checkpoint)
         classes = meta.get("classes") or [str(i) for i in range(meta["num_classes"])]
+        if not 0 <= args.target < meta["num_classes"]:
+            raise CliError(
+                f"--target must be a class index in [0, {meta['num_classes'] - 1}], got {args.target}"
+            )
         if args.what == "filters":
             filters = first_layer_filters(model)
             title = f"{meta['model']}: {len(filters)} first-layer filters"

@@ -50,19 +50,31 @@ def read_batch(path: Path) -> dict[str, object]:
     try:
         with open(path, "rb") as f:
             obj = _SafeUnpickler(f, encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
-        raise DataError(f"{path}: not a readable CIFAR python batch ({e})") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
+    except Exception as e:  # a malformed pickle fails in many ways: each is this file's data error
+        raise DataError(f"{path}: not a readable CIFAR python batch ({type(e).__name__}: {e})") from None
     if not isinstance(obj, dict):
         raise DataError(f"{path}: expected a pickled dict, got {type(obj).__name__}")
-    return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
+    try:
+        return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
+    except Exception as e:  # unhashable or undecodable keys
+        raise DataError(f"{path}: not a readable CIFAR python batch ({type(e).__name__}: {e})") from None
 
 
 def _split(path: Path, label_key: str) -> ArraySplit:
     batch = read_batch(path)
     if "data" not in batch or label_key not in batch:
-        raise DataError(f"{path}: expected keys 'data' and {label_key!r}, found {sorted(batch)}")
-    data = np.asarray(batch["data"], dtype=np.uint8)
-    labels = np.asarray(batch[label_key], dtype=np.int64)
+        raise DataError(f"{path}: expected keys 'data' and {label_key!r}, found {sorted(map(str, batch))}")
+    try:
+        data = np.asarray(batch["data"], dtype=np.uint8)
+        labels = np.asarray(batch[label_key], dtype=np.int64)
+    except Exception as e:  # objects, ragged lists, numbers out of range ...
+        raise DataError(
+            f"{path}: 'data' and {label_key!r} must be arrays of numbers ({type(e).__name__}: {e})"
+        ) from None
+    if labels.ndim != 1:
+        raise DataError(f"{path}: expected {label_key!r} as a list of labels, got shape {labels.shape}")
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(data) != len(labels):
         raise DataError(
             f"{path}: expected 'data' of shape N x 3072 with N labels, "
@@ -82,7 +94,7 @@ def load_cifar(name: str, root: Path) -> tuple[ArraySplit, ArraySplit, list[str]
     names = read_batch(root / meta_file).get(names_key)
     if not isinstance(names, list):
         raise DataError(f"{root / meta_file}: expected a list under {names_key!r}")
-    classes = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    classes = [n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n) for n in names]
     for split, file in ((train, train_files[0]), (test, test_file)):
         split.check_labels(len(classes), str(root / file))
     return train, test, classes

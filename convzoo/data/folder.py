@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from .errors import DataError
+from .errors import DataError, unwrap_worker_error
 from .pipelines import Pipeline, build_pipeline
 from .tensors import Batches, Plan, Split, normalize
 
@@ -29,18 +29,50 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".p
 PREFETCH_BATCHES = 2
 
 
+MAX_PIXELS = 40_000_000  # the largest image decoded (8000 x 5000): a decoded 40 M-pixel RGB is 120 MB
+
+
+def _as_uint8(img: Image.Image) -> Image.Image:
+    """8-bit pixels from any mode, scaled, never clipped: 16-bit integers by 255/65535, floats in
+    [0, 1] by 255 (other float ranges by their own min..max); palette, alpha and CMYK as PIL converts."""
+    if img.mode.startswith("I;16") or img.mode in ("I", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        if img.mode == "F":
+            low, high = (
+                (0.0, 1.0) if values.min() >= 0 and values.max() <= 1 else (values.min(), values.max())
+            )
+        elif img.mode == "I" and (values.min() < 0 or values.max() > 65535):
+            low, high = values.min(), values.max()
+        else:
+            low, high = 0.0, 65535.0
+        scaled = (values - low) * (255.0 / max(high - low, 1e-12))
+        return Image.fromarray(np.nan_to_num(scaled).clip(0, 255).round().astype(np.uint8), "L")
+    return img
+
+
 def decode_image(path: str | Path, in_chans: int) -> np.ndarray:
     """The image file as H x W x in_chans uint8 (grey for 1 channel, else RGB).
 
-    The one place image files are decoded (folders, predict); raises DataError naming the file when
-    it is missing or not a readable image.
+    The one place image files are decoded (folders, predict); 16-bit and float images are scaled to
+    8 bits (not clipped). Raises DataError naming the file when it is missing, not a readable image,
+    or larger than MAX_PIXELS (checked before decoding, from the header).
     """
     try:
         with Image.open(path) as img:
-            image = np.asarray(img.convert("L" if in_chans == 1 else "RGB"))
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise DataError(
+                    f"{path}: {width}x{height} image ({width * height:,} pixels) is over the "
+                    f"{MAX_PIXELS:,}-pixel bound; resize it first"
+                )
+            image = np.asarray(_as_uint8(img).convert("L" if in_chans == 1 else "RGB"))
     except (FileNotFoundError, IsADirectoryError):
         raise DataError(f"{path}: no such image file") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except Image.DecompressionBombError as e:
+        raise DataError(f"{path}: {e}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, MemoryError) as e:
+        if isinstance(e, DataError):
+            raise
         raise DataError(f"{path}: unreadable or truncated image ({e})") from None
     return image[..., None] if image.ndim == 2 else image
 
@@ -148,13 +180,19 @@ class FolderSplit(Split, torch.utils.data.Dataset):
         loader = torch.utils.data.DataLoader(
             self, batch_sampler=chunks, num_workers=self.workers, collate_fn=collate_readable, **parallel
         )
-        for images, labels, bad in loader:
-            for path in bad:
-                if path not in self.skipped:
-                    self.skipped.add(path)
-                    log.warning("skipping %s: unreadable or truncated image", path)
-            if len(labels):
-                yield normalize(images, mean, std), labels
+        try:
+            for images, labels, bad in loader:
+                for path in bad:
+                    if path not in self.skipped:
+                        self.skipped.add(path)
+                        log.warning("skipping %s: unreadable or truncated image", path)
+                if len(labels):
+                    yield normalize(images, mean, std), labels
+        except Exception as e:  # a worker's error carries its whole traceback: keep the original line
+            unwrapped = unwrap_worker_error(e)
+            if unwrapped is e:
+                raise
+            raise unwrapped from None
 
 
 def split_folder(

@@ -48,6 +48,18 @@ class Dataset:
         """Both splits at size x size (zero-padding a few pixels, else resizing)."""
         return replace(self, train=self.train.resized(size), test=self.test.resized(size))
 
+    def require_images(self, *splits: str) -> None:
+        """Raise DataError when one of the named splits ("train", "test") holds no image."""
+        for name in splits:
+            if len(getattr(self, name)) == 0:
+                hint = (
+                    " (an image folder needs 2 or more images per class to set a test split aside, "
+                    "or train/ and val/ sub-folders)"
+                    if isinstance(self.train, FolderSplit)
+                    else ""
+                )
+                raise DataError(f"{self.name}: the {name} split holds no image{hint}")
+
     def stats(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean, std) as tensors for normalisation."""
         return torch.tensor(self.mean), torch.tensor(self.std)

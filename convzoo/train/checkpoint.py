@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +73,74 @@ def unprefixed(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch
     return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
+MAX_INPUT_SIDE = 4096  # the largest H or W a checkpoint may ask for (4096^2 x 3 floats: 200 MB an image)
+
+
+def check_meta(meta: dict[str, Any], path: str | Path) -> None:
+    """Refuse metadata eval/predict cannot trust: an unknown model, wrong types, a class list or
+    normalisation that does not fit the outputs and channels, an input size beyond MAX_INPUT_SIDE."""
+    from ..registry import UnknownModelError, model_card
+
+    def bad(what: str) -> ValueError:
+        return ValueError(
+            f"{path}: checkpoint metadata {what}; the file is damaged or not from `convzoo train`"
+        )
+
+    def count(key: str) -> int:
+        value = meta.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise bad(f"{key!r} must be a positive integer, got {value!r}")
+        return value
+
+    if not isinstance(meta["model"], str):
+        raise bad(f"'model' must be a model name, got {meta['model']!r}")
+    try:
+        model_card(meta["model"])
+    except UnknownModelError as e:
+        raise bad(
+            f"names a model this convzoo does not have ({e.args[0] if e.args else meta['model']})"
+        ) from None
+    num_classes, in_chans = count("num_classes"), count("in_chans")
+    size = meta.get("input_size")
+    if (
+        not isinstance(size, list)
+        or len(size) != 3
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+    ):
+        raise bad(f"'input_size' must be [C, H, W] integers, got {size!r}")
+    if size[0] != in_chans or not all(1 <= v <= MAX_INPUT_SIDE for v in size[1:]):
+        raise bad(f"'input_size' {size} must be [{in_chans}, H, W] with 1 <= H, W <= {MAX_INPUT_SIDE}")
+    data_size = meta.get("data_size")
+    if data_size is not None and (
+        isinstance(data_size, bool) or not isinstance(data_size, int) or not 1 <= data_size <= MAX_INPUT_SIDE
+    ):
+        raise bad(f"'data_size' must be an integer in [1, {MAX_INPUT_SIDE}], got {data_size!r}")
+    for key in ("mean", "std"):
+        values = meta.get(key)
+        if (
+            not isinstance(values, list)
+            or len(values) != in_chans
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values
+            )
+        ):
+            raise bad(f"{key!r} must be {in_chans} finite numbers (one per channel), got {values!r}")
+    if not all(v > 0 for v in meta["std"]):
+        raise bad(f"'std' must be positive, got {meta['std']}")
+    classes = meta.get("classes")
+    if classes is not None and (
+        not isinstance(classes, list)
+        or len(classes) != num_classes
+        or not all(isinstance(c, str) for c in classes)
+    ):
+        shown = f"{len(classes)} entries" if isinstance(classes, list) else repr(classes)
+        raise bad(f"'classes' must be {num_classes} names (one per output), got {shown}")
+
+
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model a convzoo checkpoint was trained as and load its weights: (model, metadata)."""
     from ..registry import create_model
-    from ..weights import load_weights
+    from ..weights import WeightsMismatchError, load_weights
 
     path = Path(path)
     if not path.is_file():
@@ -86,6 +151,12 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         raise ValueError(f"{path}: not a convzoo checkpoint (expected a .safetensors file: {e})") from None
     if "model" not in meta:
         raise ValueError(f"{path}: no convzoo metadata; expected a checkpoint written by `convzoo train`")
+    check_meta(meta, path)
     model = create_model(meta["model"], num_classes=meta["num_classes"], in_chans=meta["in_chans"])
-    load_weights(model, path)
+    try:
+        load_weights(model, path)
+    except WeightsMismatchError:
+        raise
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     return model.eval(), meta

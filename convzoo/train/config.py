@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import platform
 import sys
@@ -62,15 +63,11 @@ class TrainConfig:
     sigma: float = 5.0
 
     def __post_init__(self) -> None:
+        check_values(self)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
-        for name in ("epochs", "batch_size", "eval_batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
         if self.finetune is not None and self.finetune not in ("linear", "partial", "full"):
             raise ValueError(f"finetune must be linear, partial or full, got {self.finetune!r}")
         if self.finetune is not None and not self.weights:
@@ -81,6 +78,107 @@ class TrainConfig:
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (validated)."""
         return dataclasses.replace(self, **changes)
+
+
+# The range of every numeric field: (low, high, whether low itself is allowed); None: unbounded.
+FIELD_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    "epochs": (1, 100_000, True),
+    "batch_size": (1, 1 << 20, True),
+    "eval_batch_size": (1, 1 << 20, True),
+    "lr": (0, 10, False),
+    "momentum": (0, 1, True),
+    "weight_decay": (0, 1, True),
+    "warmup_epochs": (0, 100_000, True),
+    "step_epochs": (0, 100_000, True),
+    "step_gamma": (0, 1, False),
+    "label_smoothing": (0, 1, True),
+    "grad_clip": (0, None, True),
+    "ema_decay": (0, 1, True),
+    "image_size": (1, 4096, True),
+    "train_limit": (1, None, True),
+    "test_limit": (1, None, True),
+    "workers": (0, 256, True),
+    "threads": (0, 4096, True),
+    "seed": (0, 2**63 - 1, True),
+    "unfreeze": (0, 10_000, True),
+    "lr_decay": (0, 1, False),
+    "w0": (0, 1000, True),
+    "sigma": (0, 1000, False),
+}
+_UPPER_OPEN = {"momentum", "label_smoothing", "ema_decay"}  # 1 itself would never move
+
+
+def _typed(name: str, value: Any, kind: Any) -> Any:
+    """The value as its field's type: YAML's '1e-3' (read as a string), '32' or 32.0 become numbers;
+    32.5 for an integer, a word for a number or a number for a flag raise ValueError."""
+    import typing
+
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if args:  # X | None
+        if value is None:
+            return None
+        kind = args[0]
+    expected = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}[kind]
+    bad = ValueError(f"{name} must be {expected}, got {value!r}")
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise bad
+    if kind is str:
+        if isinstance(value, str):
+            return value
+        raise bad
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace("_", ""))
+        except ValueError:
+            raise bad from None
+    if not isinstance(value, (int, float)):
+        raise bad
+    if kind is int:
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise bad
+        return int(value)
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def check_values(cfg: TrainConfig) -> None:
+    """Convert every field to its dataclass type and check its range, in place (ValueError naming
+    the field, what it must be and what it got)."""
+    import typing
+
+    hints = typing.get_type_hints(type(cfg))
+    for f in fields(cfg):
+        value = _typed(f.name, getattr(cfg, f.name), hints[f.name])
+        setattr(cfg, f.name, value)
+        if value is None or f.name not in FIELD_RANGES:
+            continue
+        low, high, low_ok = FIELD_RANGES[f.name]
+        too_low = low is not None and (value < low or (value == low and not low_ok))
+        high_ok = f.name not in _UPPER_OPEN
+        too_high = high is not None and (value > high or (value == high and not high_ok))
+        if too_low or too_high:
+            left = "[" if low_ok else "("
+            right = "]" if high_ok else ")"
+            span = f"in {left}{low}, {high}{right}" if high is not None else f"at least {low}"
+            if high is None and not low_ok:
+                span = f"above {low}"
+            raise ValueError(f"{f.name} must be {span}, got {value}")
+    if cfg.data == "" or cfg.model == "":
+        raise ValueError("model and data must be names, got an empty string")
+    from ..data.augment import AUGMENT_PRESETS
+    from ..data.segmentation import SEG_AUGMENT_PRESETS
+    from ..devices import resolve_device
+
+    presets = ("auto", *dict.fromkeys((*AUGMENT_PRESETS, *SEG_AUGMENT_PRESETS)))
+    if cfg.augment not in presets:
+        raise ValueError(f"augment must be one of {', '.join(presets)}, got {cfg.augment!r}")
+    resolve_device(cfg.device)
 
 
 # Per-family recipes, over TrainConfig's defaults (SGD + Nesterov, cosine, warmup, label smoothing).

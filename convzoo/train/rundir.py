@@ -209,6 +209,11 @@ class RunDir:
             fsync_dir(tmp)
             final = self.snapshots / name
             os.replace(tmp, final)  # the commit
+        except OSError as e:  # no space, read-only ...: the previous commit stays whole
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise type(e)(
+                e.errno, f"{e.strerror} (the last complete checkpoint is kept)", str(self.root)
+            ) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

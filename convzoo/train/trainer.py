@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..contract import ClassifierOutput
 from ..data import Dataset, FolderSplit, load_dataset
+from ..devices import resolve_device
 from ..registry import create_model, model_card
 from ..transfer.setup import prepare_transfer
 from .checkpoint import (
@@ -89,13 +90,6 @@ class TrainResult:
         }
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' -> cuda when available, else cpu."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def steps_per_epoch(n: int, batch_size: int, world: int) -> int:
     """Optimizer steps in one pass over n items (a last batch smaller than the world size is dropped)."""
     return n // batch_size + (1 if n % batch_size >= max(1, world) else 0)
@@ -131,6 +125,7 @@ class Trainer:
             image_size=cfg.image_size,
         )
         ds = replace(ds, train=ds.train.subset(cfg.train_limit), test=ds.test.subset(cfg.test_limit))
+        ds.require_images("train", "test")
         if isinstance(ds.train, FolderSplit):  # decoding processes for image files
             ds = replace(
                 ds, train=replace(ds.train, workers=cfg.workers), test=replace(ds.test, workers=cfg.workers)

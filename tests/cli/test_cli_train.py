@@ -74,7 +74,7 @@ def test_train_eval_predict(tmp_path, capsys):
         (["train", "lenet5", "--data", "mnsit"], "unknown dataset 'mnsit'"),
         (["train", "lenet6"], "did you mean lenet5"),
         (["train", "lenet5", "--resume"], "--resume needs --out DIR"),
-        (["train", "lenet5", "--lr", "-1"], "lr must be positive"),
+        (["train", "lenet5", "--lr", "-1"], "lr must be in (0, 10], got -1.0"),
         (["eval", "pyproject.toml"], "not a convzoo checkpoint"),
         (["predict", "missing.safetensors", "x.png"], "no checkpoint at missing.safetensors"),
     ],
