@@ -26,7 +26,9 @@ def layer_output(model: nn.Module, x: torch.Tensor, layer: str) -> torch.Tensor:
         )
     seen: list[torch.Tensor] = []
     handle = modules[layer].register_forward_hook(
-        lambda m, i, o: seen.append(o if isinstance(o, torch.Tensor) else o[0])
+        lambda m, i, o: seen.append(
+            (o if isinstance(o, torch.Tensor) else o[0]).clone()
+        )  # before any in-place op
     )
     try:
         with torch.no_grad():

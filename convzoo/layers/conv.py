@@ -56,3 +56,8 @@ class ConvNormAct(nn.Sequential):
             self.bn = norm(out_chs)
         if act is not None:
             self.act = act()
+            if isinstance(getattr(self.act, "inplace", None), bool):
+                # Its input is this block's own fresh norm/conv output: activating it in place
+                # saves an allocation and a pass over memory (torchvision's MobileNet/EfficientNet
+                # do the same); interpret.without_inplace turns it off for attribution hooks.
+                self.act.inplace = True

@@ -1,10 +1,14 @@
-"""Shared blocks of convzoo.layers: local response normalisation, channel rounding."""
+"""Shared blocks of convzoo.layers: local response normalisation, channel rounding, conv-norm-act."""
 
 from __future__ import annotations
 
-import torch
+import copy
 
-from convzoo.layers import LocalResponseNorm, make_divisible
+import pytest
+import torch
+from torch import nn
+
+from convzoo.layers import ConvNormAct, LocalResponseNorm, make_divisible
 
 
 def test_lrn_follows_the_papers_formula():
@@ -33,3 +37,20 @@ def test_make_divisible_rounds_to_multiples_and_not_far_down():
     assert make_divisible(10) == 16  # 8 would be more than 10% below
     assert make_divisible(91, 8) == 88
     assert all(make_divisible(v) % 8 == 0 for v in range(1, 300))
+
+
+@pytest.mark.parametrize("act", [nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish])
+@pytest.mark.parametrize("norm", [nn.BatchNorm2d, None])
+def test_conv_norm_act_in_place_matches_out_of_place(act, norm):
+    torch.manual_seed(0)
+    block = ConvNormAct(3, 4, 3, norm=norm, act=act).train()
+    assert block.act.inplace
+    plain = copy.deepcopy(block)
+    plain.act.inplace = False
+    x = torch.randn(2, 3, 8, 8)
+    outs = [m(x) for m in (block, plain)]
+    grads = [
+        torch.autograd.grad(o.square().sum(), m.conv.weight)[0]
+        for o, m in zip(outs, (block, plain), strict=True)
+    ]
+    assert torch.equal(outs[0], outs[1]) and torch.allclose(grads[0], grads[1], atol=1e-6)
