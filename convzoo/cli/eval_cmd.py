@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tta", choices=("none", "flip", "multicrop"), default="none", help="test-time augmentation"
     )
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model first")
     parser.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N test images")
     parser.add_argument(
         "--tile",
@@ -33,12 +34,15 @@ def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
     from ..inference import tta_predictor
     from ..train import load_checkpoint
+    from ..train.compile import compile_model
     from ..train.metrics import evaluate
 
     start = time.perf_counter()
     require_positive(batch_size=args.batch_size, limit=args.limit)
     try:
         model, meta = load_checkpoint(args.checkpoint)
+        if args.compile:
+            model = compile_model(model)
         data = args.data or meta["dataset"]
         ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
         ds.require_images("test")

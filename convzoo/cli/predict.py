@@ -14,6 +14,7 @@ HELP = "classify image files with a checkpoint written by `convzoo train`"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", help="a .safetensors checkpoint from a run directory")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model first")
     parser.add_argument("--top-k", type=int, default=5, help="classes to show per image (default 5)")
     parser.add_argument(
         "--out", default=".", help="segmentation: folder for the mask and overlay PNGs (default: here)"
@@ -30,10 +31,13 @@ def run(args: argparse.Namespace) -> int:
     from ..data import DataError
     from ..inference import predict_images
     from ..train import load_checkpoint
+    from ..train.compile import compile_model
 
     require_positive(top_k=args.top_k)
     try:
         model, meta = load_checkpoint(args.checkpoint)
+        if args.compile:
+            model = compile_model(model)
         if meta.get("task") == "segmentation":
             from ..segmentation.inference import segment_images
 

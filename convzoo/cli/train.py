@@ -43,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..data.augment import AUGMENT_PRESETS
     from ..data.segmentation import SEG_AUGMENT_PRESETS
     from ..train.config import OPTIMIZERS, SCHEDULES
+    from ..train.threads import parse_threads
 
     parser.add_argument("model", help="registered model name (see `convzoo list`)")
     parser.add_argument("--data", help="dataset name (mnist-mini, mnist, fashion-mnist, kmnist, cifar10, "
@@ -65,7 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast")
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--threads", type=int, help="torch threads (default: the recipe's, else torch's)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (train and eval)")
+    parser.add_argument(
+        "--threads",
+        type=parse_threads,
+        help="torch threads, or 'auto': the fastest of 1 and all cores in timed steps "
+        "(default: the recipe's, else torch's)",
+    )
     parser.add_argument("--workers", type=int, help="processes decoding image files (image folders only)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
     parser.add_argument("--train-limit", type=int, metavar="N", help="use only the first N training images")
@@ -92,8 +99,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _settings(args: argparse.Namespace) -> dict:
     values = {field: getattr(args, flag, None) for flag, field in FLAGS.items()}
-    for flag, field in (("download", "download"), ("bf16", "bf16"), ("channels_last", "channels_last")):
-        if getattr(args, flag):
+    for field in ("download", "bf16", "channels_last", "compile"):  # store_true flags: absent = unset
+        if getattr(args, field):
             values[field] = True
     if getattr(args, "no_weight_map", False):
         values["weight_map"] = False

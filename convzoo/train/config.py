@@ -42,13 +42,14 @@ class TrainConfig:
     ema_decay: float = 0.0  # exponential moving average of the weights, evaluated and saved (0: off)
     bf16: bool = False
     channels_last: bool = False
+    compile: bool = False  # torch.compile the model for training and evaluation
     augment: str = "auto"  # batched preset for in-memory data: auto (the dataset's), none, translate, ...
     image_size: int | None = None  # default: the dataset's size, brought up to the model's minimum
     train_limit: int | None = None  # use only the first N training images
     test_limit: int | None = None
     eval_batch_size: int = 1000
     workers: int = 0  # decoding processes for image folders
-    threads: int = 0  # torch intra-op threads (0: leave torch's setting)
+    threads: int | str = 0  # torch intra-op threads (0: leave torch's setting; auto: by measurement)
     seed: int = 0
     device: str = "auto"
     # transfer learning (convzoo finetune / --init-from); see convzoo.transfer
@@ -154,6 +155,8 @@ def check_values(cfg: TrainConfig) -> None:
 
     hints = typing.get_type_hints(type(cfg))
     for f in fields(cfg):
+        if f.name == "threads" and cfg.threads == "auto":  # a count, or the word for "by measurement"
+            continue
         value = _typed(f.name, getattr(cfg, f.name), hints[f.name])
         setattr(cfg, f.name, value)
         if value is None or f.name not in FIELD_RANGES:
@@ -183,9 +186,9 @@ def check_values(cfg: TrainConfig) -> None:
 
 # Per-family recipes, over TrainConfig's defaults (SGD + Nesterov, cosine, warmup, label smoothing).
 FAMILY_RECIPES: dict[str, dict[str, Any]] = {
-    # Small and BN-free: AdamW with a one-cycle schedule converges in a few epochs. LeNet's layers are
-    # too small to split across threads: one thread avoids the synchronisation (and stays fast on a
-    # busy machine, where a second thread mostly waits for a core).
+    # Small and BN-free: AdamW with a one-cycle schedule converges in a few epochs. Whether LeNet's
+    # small layers gain from a second thread depends on the machine's load: measured at the start
+    # of each run (convzoo.train.threads).
     "lenet": dict(
         optimizer="adamw",
         lr=6e-3,
@@ -195,7 +198,7 @@ FAMILY_RECIPES: dict[str, dict[str, Any]] = {
         batch_size=64,
         epochs=12,
         label_smoothing=0.0,
-        threads=1,
+        threads="auto",
     ),
     "alexnet": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
     "zfnet": dict(lr=0.01, epochs=30, warmup_epochs=2.0),

@@ -1,4 +1,4 @@
-"""The training loop: in-memory batches, AMP/channels_last/EMA/clipping options, checkpoints, exact resume.
+"""The training loop: in-memory batches, AMP/channels_last/compile/EMA/clipping, checkpoints, exact resume.
 
 What differs between classification, segmentation and detection (loss, metrics, pictures, the
 target of a batch) comes from the model card's task (see tasks.py); the loop itself is the same.
@@ -7,7 +7,9 @@ target of a batch) comes from the model card's task (see tasks.py); the loop its
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
+import os
 import shutil
 import sys
 import time
@@ -35,12 +37,14 @@ from .checkpoint import (
     tensors_bytes,
     unprefixed,
 )
+from .compile import compile_model
 from .config import TrainConfig, write_config
 from .distributed import DistContext
 from .lock import RunLock
 from .rundir import CheckpointError, RunDir, metrics_files
 from .schedule import build_optimizer, build_scheduler
 from .tasks import ClassificationTask, Task, task_for
+from .threads import AUTO, choose_threads
 
 Callback = Callable[[dict[str, Any], nn.Module], None]
 
@@ -111,7 +115,7 @@ class Trainer:
         self.cfg, self.callbacks = cfg, list(callbacks)
         self.device = resolve_device(cfg.device)
         self.dist = DistContext.from_env(self.device)
-        if cfg.threads:
+        if cfg.threads and cfg.threads != AUTO:
             torch.set_num_threads(cfg.threads)
         self.run = RunDir(Path(out)) if out is not None else None
         self.log = log if self.dist.is_main else (lambda _msg: None)
@@ -150,6 +154,8 @@ class Trainer:
             # Size-1 dimensions (a 1-channel conv's weight) make strides ambiguous: DDP's warning is noise.
             warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
             self.net = nn.parallel.DistributedDataParallel(self.model)
+        if cfg.compile:
+            self.net = compile_model(self.net)
         self.steps = steps_per_epoch(len(self.dataset.train), cfg.batch_size, self.dist.world)
         self.optimizer = build_optimizer(self.model, cfg, lr_groups)
         self.scheduler = build_scheduler(self.optimizer, cfg, self.steps)
@@ -160,8 +166,38 @@ class Trainer:
             self.ema = AveragedModel(
                 self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True
             )
+        self.eval_net = compile_model(self.eval_model) if cfg.compile else self.eval_model
         self.history: list[dict[str, Any]] = []
         self.last_eval: dict[str, Any] = {}
+        if cfg.threads == AUTO:
+            self.pick_threads()
+
+    def pick_threads(self) -> None:
+        """threads: auto - the faster of one thread and all cores, timed on training steps of a
+        throwaway copy of the model (the run's weights and random streams are untouched)."""
+        if self.device.type != "cpu" or self.dist.world > 1:  # DDP ranks already share the cores
+            return
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if cores < 2:
+            torch.set_num_threads(1)
+            return
+        model = copy.deepcopy(self.model).train()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+        x, y = next(iter(self.dataset.train.batches(self.cfg.batch_size, self.mean, self.std)))
+        x, y = self.prepare(x), y.to(self.device)
+
+        def step() -> None:
+            with self.autocast():
+                out = self.task.forward(model, x)
+            loss = self.task.loss(out, y).loss
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+        with torch.random.fork_rng(devices=[]):
+            best, medians = choose_threads(step, [1, cores])
+        timed = ", ".join(f"{c}: {1e3 * t:.1f} ms" for c, t in medians.items())
+        self.log(f"threads: {best} (timed training steps, {timed} per step)")
 
     # ---- the loop -------------------------------------------------------------------------------
 
@@ -281,7 +317,7 @@ class Trainer:
         )
         with self.autocast():
             return self.task.evaluate(
-                self.eval_model, batches, self.dataset.num_classes, self.dist, self.prepare
+                self.eval_net, batches, self.dataset.num_classes, self.dist, self.prepare
             )
 
     def fit(self, resume: bool = False) -> TrainResult:
