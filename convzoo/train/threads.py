@@ -36,7 +36,7 @@ def choose_threads(
 ) -> tuple[int, dict[int, float]]:
     """(fastest candidate, median seconds per step of each) over interleaved timed rounds.
 
-    Leaves torch set to the chosen count; a tie within 3% goes to fewer threads.
+    Leaves torch set to the chosen count; a tie within 3% goes to fewer threads (fastest_count).
     """
     times: dict[int, list[float]] = {c: [] for c in candidates}
     for c in candidates:  # warm-up: allocator, kernels picked for the shapes
@@ -50,7 +50,12 @@ def choose_threads(
                 step()
             times[c].append((time.perf_counter() - start) / steps)
     medians = {c: statistics.median(v) for c, v in times.items()}
-    fastest = min(medians.values())
-    best = min(candidates, key=lambda c: (medians[c] > 1.03 * fastest, c))
+    best = fastest_count(medians)
     torch.set_num_threads(best)
     return best, medians
+
+
+def fastest_count(medians: dict[int, float], tolerance: float = 0.03) -> int:
+    """The fewest threads whose time per step is within `tolerance` of the fastest."""
+    fastest = min(medians.values())
+    return min(c for c, t in medians.items() if t <= (1 + tolerance) * fastest)

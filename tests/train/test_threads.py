@@ -9,7 +9,7 @@ import torch
 
 from convzoo.train import Trainer, resolve_config
 from convzoo.train.config import TrainConfig
-from convzoo.train.threads import choose_threads, parse_threads
+from convzoo.train.threads import choose_threads, fastest_count, parse_threads
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +30,10 @@ def test_choose_threads_keeps_the_faster_count_and_sets_it():
     assert best == 1 and torch.get_num_threads() == 1
 
 
-def test_choose_threads_prefers_fewer_threads_on_a_tie():
-    best, _ = choose_threads(sleeping_step({1: 0.02, 2: 0.02}), [1, 2], rounds=2, steps=2)
-    assert best == 1
+def test_a_tie_within_three_percent_goes_to_fewer_threads():
+    assert fastest_count({1: 1.02, 2: 1.0}) == 1
+    assert fastest_count({1: 1.05, 2: 1.0}) == 2
+    assert fastest_count({1: 0.9, 2: 1.0, 4: 0.5}) == 4
 
 
 def test_threads_setting_accepts_counts_and_auto_only():
