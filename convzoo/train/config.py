@@ -234,7 +234,7 @@ DATASET_RECIPES: dict[tuple[str, str], dict[str, Any]] = {
         weight_decay=1e-4,
         batch_size=8,
         schedule="onecycle",
-        epochs=12,
+        epochs=8,
         threads=1,
     ),
 }
