@@ -6,6 +6,7 @@ import difflib
 import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -96,8 +97,39 @@ def _ensure_loaded() -> None:
         _LOADED = True
 
 
+# Architecture specs (convzoo.search.spec) by file path or by the name register_spec gave them;
+# kept apart from _REGISTRY so that list_models() lists the zoo only.
+_SPECS: dict[str, RegistryEntry] = {}
+
+
+def register_spec(spec: dict[str, Any], name: str | None = None) -> str:
+    """Make an architecture spec buildable by name (default: arch-<hash>); returns the name."""
+    from .search.spec import spec_builder, spec_card, spec_hash
+
+    name = name or f"arch-{spec_hash(spec)}"
+    if name not in _SPECS:
+        _SPECS[name] = RegistryEntry(spec_builder(spec), spec_card(spec, name))
+    return name
+
+
+def _spec_entry(name: str) -> RegistryEntry | None:
+    """The entry of a spec file path (read once per path), or None when `name` is no spec path."""
+    from .search.spec import is_spec_path, read_spec
+
+    if name in _SPECS:
+        return _SPECS[name]
+    if not is_spec_path(name):
+        return None
+    if not Path(name).is_file():
+        raise UnknownModelError(f"no architecture spec at {name!r} (expected a .json or .yaml file)")
+    register_spec(read_spec(name), name)
+    return _SPECS[name]
+
+
 def _entry(name: str) -> RegistryEntry:
     _ensure_loaded()
+    if name not in _REGISTRY and (spec := _spec_entry(name)) is not None:
+        return spec
     if name not in _REGISTRY:
         raise UnknownModelError(name, close_names(name, list(_REGISTRY)))
     return _REGISTRY[name]

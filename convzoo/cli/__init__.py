@@ -19,6 +19,7 @@ COMMANDS = (
     "chart",
     "train",
     "finetune",
+    "search",
     "features",
     "eval_cmd",
     "predict",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..analysis import ModelSummary, summarize_registered, summary
 from ..registry import UnknownModelError
+from ..search.spec import SPEC_SUFFIXES
 from .common import CliError, parse_input_size, print_json
 
 NAME = "summary"
@@ -15,7 +16,12 @@ HELP = "per-layer table of a model: output shapes, parameters, MACs, receptive f
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "model", help="registered model name (see `convzoo list`) or a checkpoint written by `convzoo train`"
+        "model",
+        nargs="?",
+        help="registered model name (see `convzoo list`) or a checkpoint written by `convzoo train`",
+    )
+    parser.add_argument(
+        "--arch", metavar="SPEC", help="an architecture spec (.json/.yaml, `convzoo search export`)"
     )
     parser.add_argument("--input-size", type=parse_input_size, help="C,H,W (default: the paper's input size)")
     parser.add_argument(
@@ -29,8 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.depth is not None and args.depth < 1:
         raise CliError(f"--depth must be at least 1, got {args.depth}")
+    if (args.model is None) == (args.arch is None):
+        raise CliError("expected a MODEL (or checkpoint) or --arch SPEC, one of them")
     try:
-        result = _summarize(args.model, args.input_size)
+        result = _summarize(args.model or args.arch, args.input_size)
     except (UnknownModelError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
     except (ValueError, RuntimeError) as e:
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _summarize(model: str, input_size: tuple[int, int, int] | None) -> ModelSummary:
     """A registered model on shapes only, or the model a checkpoint holds at its training input size."""
-    if not (model.endswith(".safetensors") or Path(model).is_file()):
+    if model.endswith(SPEC_SUFFIXES) or not (model.endswith(".safetensors") or Path(model).is_file()):
         return summarize_registered(model, input_size)
     from ..train import load_checkpoint
 

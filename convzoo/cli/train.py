@@ -45,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..train.config import OPTIMIZERS, SCHEDULES
     from ..train.threads import parse_threads
 
-    parser.add_argument("model", help="registered model name (see `convzoo list`)")
+    parser.add_argument("model", nargs="?", help="registered model name (see `convzoo list`)")
+    parser.add_argument("--arch", metavar="SPEC", help="train an architecture spec (.json/.yaml) instead")
     parser.add_argument("--data", help="dataset name (mnist-mini, mnist, fashion-mnist, kmnist, cifar10, "
                         "cifar100, shapes, shapes-seg) or a folder: one sub-folder of images per class; "
                         "for segmentation, images/ + masks/ or Pascal VOC")  # fmt: skip
@@ -115,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     from ..train.rundir import RunDir
 
     main_rank = os.environ.get("RANK", "0") == "0"
+    if (args.model is None) == (getattr(args, "arch", None) is None):
+        raise CliError("expected a MODEL or --arch SPEC, one of them")
+    args.model = args.model or args.arch
     out = args.out
     try:
         layers = []
@@ -128,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
             layers.append(read_config_file(args.config))
         cfg = resolve_config(args.model, *layers, _settings(args))
         data_name = Path(cfg.data).name or "data"
-        out = out or f"runs/{cfg.model}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        model_name = Path(cfg.model).stem if args.arch else cfg.model
+        out = out or f"runs/{model_name}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         result = train(cfg, out, resume=args.resume)
     except NonFiniteLossError as e:
         print(f"convzoo train: {e}", file=sys.stderr)

@@ -1,0 +1,143 @@
+"""The Optuna engine: workers sharing a study run exactly its budget, failures are recorded, dead
+workers' trials are replaced. The objective is synthetic (no training) so that this is fast."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from convzoo.search.engine import make_sampler, open_storage, open_study, reap_stale, run_worker
+from convzoo.search.spaces import get_space
+from convzoo.search.synthetic import SyntheticObjective
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = textwrap.dedent(
+    """
+    import sys
+    import time
+    from pathlib import Path
+    from convzoo.search.engine import make_pruner, make_sampler, open_storage, open_study, run_worker
+    from convzoo.search.spaces import get_space
+    from convzoo.search.synthetic import SyntheticObjective
+    url, name = sys.argv[1], sys.argv[2]
+    trials, seed, delay = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    barrier = Path(sys.argv[6]) if len(sys.argv) > 6 else None
+    space = get_space("blockqnn", max_layers=4)
+    study = open_study(open_storage(url), name, trials, make_sampler("qlearning", space, seed, trials),
+                       make_pruner("none"))
+    if barrier:  # start together, so that both workers take trials
+        (barrier / f"ready-{seed}").touch()
+        while not (barrier / "go").exists():
+            time.sleep(0.05)
+    objective = SyntheticObjective(space, delay=delay)
+    done = run_worker(study, objective, strategy_name="qlearning", heartbeat_s=0.5)
+    print("ran", " ".join(str(t.number) for t in done))
+    """
+)
+
+
+def start_worker(url, name, trials, seed, delay=0.05, barrier=None):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            url,
+            name,
+            str(trials),
+            str(seed),
+            str(delay),
+            *([str(barrier)] if barrier else []),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def check_two_workers(url, barrier, name="shared", trials=12):
+    workers = [start_worker(url, name, trials, seed, 0.3, barrier) for seed in (0, 1)]
+    for _ in range(3000):
+        if all((barrier / f"ready-{seed}").exists() for seed in (0, 1)) or any(
+            w.poll() is not None for w in workers
+        ):
+            break
+        time.sleep(0.1)
+    (barrier / "go").touch()
+    ran = []
+    for w in workers:
+        out, err = w.communicate(timeout=600)
+        assert w.returncode == 0, err
+        ran.append([int(n) for n in out.split()[1:]])
+    study = optuna.load_study(study_name=name, storage=open_storage(url))
+    trials_done = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(trials_done) == trials and len(study.trials) == trials
+    numbers = sorted(ran[0] + ran[1])
+    assert numbers == list(range(trials))  # every trial once, none twice
+    assert ran[0] and ran[1]  # both workers took trials
+    assert len({t.system_attrs["worker"] for t in trials_done}) == 2
+    return ran
+
+
+@pytest.mark.slow
+def test_two_workers_on_one_sqlite_file_run_exactly_the_budget(tmp_path):
+    check_two_workers(f"sqlite:///{tmp_path / 'studies.db'}", tmp_path)
+
+
+@pytest.mark.slow
+def test_two_workers_on_one_journal_file_run_exactly_the_budget(tmp_path):
+    check_two_workers(f"journal:{tmp_path / 'study.log'}", tmp_path)
+
+
+def test_two_workers_on_postgresql_run_exactly_the_budget(tmp_path):
+    url = os.environ.get("CONVZOO_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("CONVZOO_TEST_POSTGRES_URL is not set: .ci/run starts a PostgreSQL server and sets it")
+    check_two_workers(url, tmp_path, name=f"shared-{os.getpid()}-{int(time.time())}")
+
+
+def test_a_crashing_trial_is_recorded_failed_with_its_error(tmp_path):
+    space = get_space("blockqnn", max_layers=3)
+    study = open_study(open_storage(None, tmp_path), "crash", 4, make_sampler("random", space, 0, 4),
+                       optuna.pruners.NopPruner())  # fmt: skip
+    done = run_worker(study, SyntheticObjective(space, fail_on=(1,)), strategy_name="random")
+    assert [t.state for t in done] == [
+        TrialState.COMPLETE,
+        TrialState.FAIL,
+        TrialState.COMPLETE,
+        TrialState.COMPLETE,
+    ]
+    assert done[1].user_attrs["error"] == "RuntimeError: synthetic failure of trial 1"
+
+
+@pytest.mark.slow
+def test_a_killed_worker_loses_only_its_trial_and_a_rerun_finishes_the_budget(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    worker = start_worker(url, "killed", 6, 0, delay=30.0)  # every trial sleeps: kill it inside trial 0
+    storage = open_storage(url)
+    for _ in range(600):
+        time.sleep(0.1)
+        names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
+        if "killed" in names and optuna.load_study(study_name="killed", storage=storage).get_trials(
+            states=(TrialState.RUNNING,)
+        ):
+            break
+    worker.kill()
+    worker.communicate()
+    space = get_space("blockqnn", max_layers=4)
+    study = open_study(
+        storage, "killed", 6, make_sampler("qlearning", space, 0, 6), optuna.pruners.NopPruner()
+    )
+    assert reap_stale(study) == [0]  # its process is gone: marked failed at once, a replacement enqueued
+    run_worker(study, SyntheticObjective(space), strategy_name="qlearning")
+    states = [t.state for t in sorted(study.trials, key=lambda t: t.number)]
+    assert states[0] == TrialState.FAIL and "stopped during the trial" in study.trials[0].user_attrs["error"]
+    assert states[1:].count(TrialState.COMPLETE) == 6 and len(states) == 7
