@@ -37,6 +37,16 @@ def center_crop(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return x[..., top : top + th, left : left + tw]
 
 
+def up_conv_output_side(side: int, kernel: int = 2, stride: int = 2, padding: int = 0) -> int:
+    """Side of a transposed convolution's output: (side - 1) * stride - 2 * padding + kernel.
+
+    U-Net's 2x2 up-convolution (kernel 2, stride 2, no padding) doubles the side exactly, each input
+    pixel spreading to its own 2x2 output block: 28 -> 56 at the bottom of Fig. 1. It costs
+    in_channels x out_channels x 4 multiply-adds per input pixel (convzoo summary lists it).
+    """
+    return (side - 1) * stride - 2 * padding + kernel
+
+
 class UpBlock(nn.Module):
     """One decoder step: up-sample, join the encoder's map, two 3x3 convolutions.
 
