@@ -21,8 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     residual.add_argument(
         "--depths", help="comma-separated depths of the plain/residual pairs (default 20,56)"
     )
-    residual.add_argument("--epochs", type=int, help="epochs per run")
-    residual.add_argument("--train-limit", type=int, metavar="N", help="train on the first N images")
+    residual.add_argument("--epochs", type=int, help="epochs per run (default 5)")
+    residual.add_argument(
+        "--train-limit", type=int, metavar="N", help="train on the first N images (default 1000)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--data, --data-dir, --depths, --epochs and --train-limit are for the residual lesson")
     try:
         result = lesson(args.topic, args.out, **options)
-    except (DataError, ValueError, FileNotFoundError) as e:
+    except (DataError, ValueError, OSError) as e:
         raise CliError(str(e)) from None
     if args.json:
         print_json(result.to_dict())

@@ -11,6 +11,7 @@ so those are observations, not checks.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from torch import nn
 
 from ..io import save_figure
-from ..registry import create_model, model_card
+from ..registry import create_model
 from .base import Lesson, Observation, pyplot
 
 DEPTHS = (20, 56)  # the pairs of He et al.'s Figure 1
@@ -35,7 +36,7 @@ SETTINGS: dict[str, Any] = dict(  # short runs: minutes on a laptop CPU
 )
 
 
-CIFAR_DEPTHS = tuple(d for d in (20, 32, 44, 56, 110) if model_card(f"plain{d}").input_size == (3, 32, 32))
+CIFAR_DEPTHS = (20, 32, 44, 56, 110)  # the CIFAR-10 nets with a plain counterpart (Section 4.2)
 
 
 def weight_layers(model: nn.Module) -> int:
@@ -48,7 +49,7 @@ def train_curve(model: str, settings: dict[str, Any]) -> list[dict[str, Any]]:
     from ..train import resolve_config, train
 
     cfg = resolve_config(model, {k: v for k, v in settings.items() if v is not None})
-    return train(cfg, log=lambda _msg: None).history
+    return train(cfg, log=lambda msg: print(f"{model}: {msg}", file=sys.stderr)).history
 
 
 def run(
@@ -62,10 +63,9 @@ def run(
     if unknown:
         raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; valid: {', '.join(SETTINGS)}")
     settings = {**SETTINGS, **settings}
-    cifar = CIFAR_DEPTHS
-    if not depths or any(d not in cifar for d in depths):
+    if not depths or any(d not in CIFAR_DEPTHS for d in depths):
         raise ValueError(
-            f"depths must be among {', '.join(map(str, cifar))} (the CIFAR plain/residual pairs)"
+            f"depths must be among {', '.join(map(str, CIFAR_DEPTHS))} (the CIFAR plain/residual pairs)"
         )
     lesson = Lesson("residual", f"Plain vs residual nets on {settings['data']}, {settings['epochs']} epochs")
     curves: dict[str, list[dict[str, Any]]] = {}
