@@ -27,12 +27,12 @@ from .spec import make_spec, spec_hash
 # The proxy task's recipe: a few seconds per trial on a CPU (train's flags override every field).
 PROXY_DEFAULTS: dict[str, Any] = dict(
     data="mnist-mini",
-    epochs=1,
-    train_limit=2000,
-    test_limit=1000,
-    batch_size=64,
+    epochs=2,
+    train_limit=1000,
+    test_limit=500,
+    batch_size=32,
     optimizer="adamw",
-    lr=3e-3,
+    lr=1e-2,
     weight_decay=1e-4,
     schedule="onecycle",
     warmup_epochs=0.0,
