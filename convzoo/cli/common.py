@@ -12,7 +12,7 @@ class CliError(Exception):
 
 
 # Optional packages -> the convzoo extra that installs them (pip install "convzoo[EXTRA]").
-EXTRAS = {"albumentations": "aug"}
+EXTRAS = {"albumentations": "aug", "pycocotools": "detect"}
 
 
 def user_message(error: BaseException) -> str:

@@ -9,7 +9,7 @@ import time
 from .common import CliError, print_json, require_positive
 
 NAME = "eval"
-HELP = "evaluate a checkpoint written by `convzoo train`: top-1/top-5 and per-class accuracy"
+HELP = "evaluate a checkpoint written by `convzoo train`: top-1/top-5 and per-class accuracy (detectors: mAP)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
         model, meta = load_checkpoint(args.checkpoint)
         if args.compile:
             model = compile_model(model)
+        if meta.get("task") == "detection":
+            from . import detection
+
+            return detection.evaluate(args, model, meta)
         data = args.data or meta["dataset"]
         ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
         ds.require_images("test")

@@ -8,7 +8,7 @@ import argparse
 from .common import CliError, print_json, require_positive
 
 NAME = "predict"
-HELP = "classify image files with a checkpoint written by `convzoo train`"
+HELP = "classify image files (or detect objects in them) with a checkpoint written by `convzoo train`"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,13 +17,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", action="store_true", help="torch.compile the model first")
     parser.add_argument("--top-k", type=int, default=5, help="classes to show per image (default 5)")
     parser.add_argument(
-        "--out", default=".", help="segmentation: folder for the mask and overlay PNGs (default: here)"
+        "--out", default=".", help="segmentation and detection: folder for the PNGs (default: here)"
     )
     parser.add_argument(
         "--tile",
         type=int,
         metavar="SIDE",
         help="segmentation: overlap-tile prediction with SIDE x SIDE inputs",
+    )
+    parser.add_argument(
+        "--score-threshold", type=float, default=0.2, help="detection: the lowest class-specific score shown"
     )
 
 
@@ -38,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         model, meta = load_checkpoint(args.checkpoint)
         if args.compile:
             model = compile_model(model)
+        if meta.get("task") == "detection":
+            from . import detection
+
+            return detection.predict(args, model, meta)
         if meta.get("task") == "segmentation":
             from ..segmentation.inference import segment_images
 

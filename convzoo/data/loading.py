@@ -97,6 +97,7 @@ def load_dataset(
     seed: int = 0,
     in_chans: int = 3,
     image_size: int | None = None,
+    task: str = "classification",
 ) -> Dataset:
     """A dataset by name (see DATASETS) or by the path of a class-per-folder image directory.
 
@@ -104,8 +105,12 @@ def load_dataset(
     mnist-mini ships with convzoo). `download` fetches missing files first; `verify` checks published
     checksums. Image folders are read as `in_chans` channels and split with `seed` when they have no
     train/ and val/ sub-folders. Segmentation folders (Pascal VOC, images/ + masks/) are read at
-    image_size (default 128).
+    image_size (default 128). `task="detection"` reads detection data (convzoo.data.detection).
     """
+    if task == "detection":  # shapes-detect, a VOC directory, a COCO JSON or YOLO labels
+        from .detection import load_detection
+
+        return load_detection(str(data_dir or name), seed=seed, image_size=image_size or 112)
     spec = DATASETS.get(name)
     if spec is None:
         path = Path(data_dir or name)

@@ -123,11 +123,14 @@ class DetectionEvaluator:
         ]
         return match_class(dets, gts, iou_threshold)
 
-    def voc(self) -> dict:
-        """Per-class AP@0.5 (voc07 and all-point) and PR curves; mAP over classes with positives."""
-        rows, curves = [], {}
+    def voc(self, recall_score: float = 0.2) -> dict:
+        """Per-class AP@0.5 (voc07 and all-point) and PR curves; mAP over classes with positives;
+        recall50: the fraction of objects found by detections scoring at least `recall_score`."""
+        rows, curves, found, positives = [], {}, 0, 0
         for c, name in enumerate(self.classes):
             m = self.matches(c)
+            found += int(m.true_positive[m.scores >= recall_score].sum())
+            positives += m.positives
             recall, precision = m.curve()
             curves[name] = (recall, precision)
             rows.append(
@@ -142,6 +145,7 @@ class DetectionEvaluator:
         return {
             "map50_voc07": float(np.mean([r["ap50_voc07"] for r in present])) if present else 0.0,
             "map50": float(np.mean([r["ap50"] for r in present])) if present else 0.0,
+            "recall50": found / max(1, positives),
             "per_class": rows,
             "curves": curves,
         }

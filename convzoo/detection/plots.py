@@ -10,7 +10,7 @@ import numpy as np
 
 from ..contract import Detections
 from ..io import save_figure
-from ..train.plots import _figure
+from ..train.plots import figure
 from .boxes import BoxTargets, scale_boxes
 
 COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45")
@@ -60,7 +60,7 @@ def plot_detection_grid(
     n = len(images)
     cols = min(columns, n)
     rows = math.ceil(n / cols)
-    fig = _figure(2.6 * cols, 2.6 * rows)
+    fig = figure(2.6 * cols, 2.6 * rows)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for i, ax in enumerate(axes):
         if i < n:
@@ -77,7 +77,7 @@ def plot_prediction(
 ) -> Path:
     """One image with its predicted boxes, labels and scores, at its own size."""
     h, w = image.shape[:2]
-    fig = _figure(max(2.0, w / 100), max(2.0, h / 100))
+    fig = figure(max(2.0, w / 100), max(2.0, h / 100))
     draw_boxes(fig.subplots(), image, detections, classes)
     return save_figure(fig, path)
 
@@ -86,7 +86,7 @@ def plot_pr_curves(
     per_class: Sequence[dict], curves: dict, path: str | Path, title: str = "precision-recall at IoU 0.5"
 ) -> Path:
     """One precision-recall curve per class with objects (VOC matching at IoU 0.5), AP in the legend."""
-    fig = _figure(5.5, 4.2)
+    fig = figure(5.5, 4.2)
     ax = fig.subplots()
     for k, row in enumerate(per_class):
         if not row["positives"]:
@@ -100,3 +100,16 @@ def plot_pr_curves(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
     return save_figure(fig, path)
+
+
+def plot_loss_terms(history: Sequence[dict], terms: Sequence[str], path: str | Path) -> Path:
+    """Each loss term per epoch, training (solid) and test (dashed), one panel per term."""
+    fig = figure(3.2 * len(terms), 3.0)
+    epochs = [row["epoch"] for row in history]
+    for ax, term in zip(np.atleast_1d(fig.subplots(1, len(terms))), terms, strict=True):
+        ax.plot(epochs, [row[f"train_loss_{term}"] for row in history], "o-", label="train")
+        ax.plot(epochs, [row[f"test_loss_{term}"] for row in history], "s--", label="test")
+        ax.set(title=f"loss: {term}", xlabel="epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return save_figure(fig, path, dpi=90)

@@ -215,6 +215,12 @@ FAMILY_RECIPES: dict[str, dict[str, Any]] = {
         optimizer="adamw", lr=1e-3, weight_decay=1e-4, batch_size=8, schedule="cosine", warmup_epochs=1.0,
         label_smoothing=0.0, epochs=20, eval_batch_size=16,
     ),
+    # Redmon et al. Sec. 2.2: batch 64, momentum 0.9, decay 0.0005, learning rate 1e-2 after a
+    # warm-up from 1e-3, 135 epochs (the paper steps it down to 1e-3 and 1e-4; cosine here).
+    "yolo": dict(
+        optimizer="sgd", momentum=0.9, nesterov=False, lr=0.01, weight_decay=5e-4, batch_size=64,
+        schedule="cosine", warmup_epochs=2.0, label_smoothing=0.0, epochs=135, eval_batch_size=64,
+    ),
 }  # fmt: skip
 
 
@@ -228,6 +234,11 @@ DATASET_RECIPES: dict[tuple[str, str], dict[str, Any]] = {
     # U-Nets on the small generated shapes-seg, on a CPU: AdamW at batch 8 with a one-cycle schedule
     # converges in minutes, where the paper's batch of one at momentum 0.99 takes hours.
     # One thread: these small maps gain nothing from a second one on a shared machine.
+    # YOLO from scratch on shapes-detect, on a CPU: AdamW at batch 32 with a one-cycle schedule
+    # (the paper's SGD recipe assumes ImageNet-pretrained convolutions).
+    ("yolo", "shapes-detect"): dict(
+        optimizer="adamw", lr=1e-3, weight_decay=5e-4, batch_size=32, schedule="onecycle", epochs=30
+    ),
     ("unet", "shapes-seg"): dict(
         optimizer="adamw",
         lr=3e-3,

@@ -336,7 +336,12 @@ class SegmentationTask(Task):
         plot_overlays(model, dataset, root / "overlays.png", count=self.overlay_count)
 
 
-TASKS: dict[str, type[Task]] = {"classification": ClassificationTask, "segmentation": SegmentationTask}
+# A task may be named by "module:Class", imported when first used (its module may import this one).
+TASKS: dict[str, type[Task] | str] = {
+    "classification": ClassificationTask,
+    "segmentation": SegmentationTask,
+    "detection": "convzoo.detection.task:DetectionTask",
+}
 
 
 def register_task(name: str, cls: type[Task]) -> None:
@@ -348,4 +353,10 @@ def task_for(name: str, model: nn.Module, cfg: Any, classes: Sequence[str] = ())
     """The task object for a run of `model` (card task `name`) with config `cfg`."""
     if name not in TASKS:
         raise ValueError(f"convzoo cannot train {name} models yet (tasks: {', '.join(TASKS)})")
-    return TASKS[name](model, cfg, classes)
+    cls = TASKS[name]
+    if isinstance(cls, str):
+        import importlib
+
+        module, _, attr = cls.partition(":")
+        cls = TASKS[name] = getattr(importlib.import_module(module), attr)
+    return cls(model, cfg, classes)

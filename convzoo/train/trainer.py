@@ -127,6 +127,7 @@ class Trainer:
             seed=cfg.seed,
             in_chans=card.input_size[0],
             image_size=cfg.image_size,
+            task=card.task,
         )
         ds = replace(ds, train=ds.train.subset(cfg.train_limit), test=ds.test.subset(cfg.test_limit))
         ds.require_images("train", "test")

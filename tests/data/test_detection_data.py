@@ -219,8 +219,23 @@ def test_exposure_and_saturation_change_by_at_most_a_factor_of_1_5():
     assert ratios.max() > 1.2 and ratios.min() < 0.85  # both directions are drawn
 
 
+def test_shards_of_a_global_batch_are_what_one_process_sees():
+    split = DetectionSplit(make_shapes_detect(5, 32, seed=1), size=32)
+    whole = [b for _, b in split.raw_batches(4, torch.Generator().manual_seed(0))]
+    parts = [
+        [b for _, b in split.raw_batches(4, torch.Generator().manual_seed(0), rank=r, world=2)]
+        for r in (0, 1)
+    ]
+    for k, batch in enumerate(whole):
+        shards = [parts[0][k], *(parts[1][k : k + 1])]
+        merged = [t.boxes.tolist() for pair in zip(*(s.targets for s in shards), strict=False) for t in pair]
+        assert sorted(merged) == sorted(t.boxes.tolist() for t in batch.targets)
+
+
 def test_batches_resize_to_the_input_and_keep_normalised_boxes():
-    split = DetectionSplit([square_record(64), square_record(64)])
-    x, targets = next(split.batches(2, 32))
+    split = DetectionSplit([square_record(64), square_record(64)], size=32)
+    x, batch = next(split.raw_batches(2))
     assert x.shape == (2, 3, 32, 32) and x.dtype == torch.uint8
+    assert batch.sizes == [(64, 64), (64, 64)]
+    targets = batch.targets
     assert targets[0].boxes[0].tolist() == pytest.approx([20 / 64, 16 / 64, 44 / 64, 32 / 64])

@@ -31,7 +31,9 @@ def test_the_card_chooses_the_task():
     cfg = resolve_config("unet", {"data": "shapes-seg"})
     assert isinstance(task_for("segmentation", tiny_unet(), cfg), SegmentationTask)
     assert isinstance(task_for("classification", tiny_unet(), cfg), ClassificationTask)
-    with pytest.raises(ValueError, match="cannot train detection models yet"):
+    with pytest.raises(ValueError, match="cannot train keypoints models yet"):
+        task_for("keypoints", tiny_unet(), cfg)
+    with pytest.raises(ValueError, match="is not a Detector"):  # the detection task needs the contract
         task_for("detection", tiny_unet(), cfg)
 
 

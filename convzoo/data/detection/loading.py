@@ -16,6 +16,18 @@ SHAPES_DETECT = "shapes-detect"
 SHAPES_DETECT_SIZES = {"train": 512, "test": 128}
 
 
+def shapes_detect(size: int, seed: int = 0) -> DetectionDataset:
+    """shapes-detect at size x size: 512 training and 128 test images, each split from its own seed."""
+    from ..shapes import SHAPE_CLASSES
+
+    train = make_shapes_detect(SHAPES_DETECT_SIZES["train"], size, seed)
+    test = make_shapes_detect(SHAPES_DETECT_SIZES["test"], size, seed + 1_000_003)
+    return DetectionDataset(
+        SHAPES_DETECT, list(SHAPE_CLASSES), DetectionSplit(train, size), DetectionSplit(test, size),
+        regenerate=lambda s: shapes_detect(s, seed),
+    )  # fmt: skip
+
+
 def load_detection(
     data: str, seed: int = 0, image_size: int = 112, test_fraction: float = 0.1
 ) -> DetectionDataset:
@@ -23,12 +35,8 @@ def load_detection(
     (Annotations/, JPEGImages/, ImageSets/Main/), a COCO instances_*.json (with a sibling
     instances_val*.json as its test split, else a seeded hold-out), or a YOLO directory
     (images/, labels/ with train and val splits)."""
-    from ..shapes import SHAPE_CLASSES
-
     if data == SHAPES_DETECT:
-        train = make_shapes_detect(SHAPES_DETECT_SIZES["train"], image_size, seed)
-        test = make_shapes_detect(SHAPES_DETECT_SIZES["test"], image_size, seed + 1_000_003)
-        return DetectionDataset(data, list(SHAPE_CLASSES), DetectionSplit(train), DetectionSplit(test))
+        return shapes_detect(image_size, seed)
     path = Path(data)
     if path.suffix == ".json":
         records, classes = read_coco(path)

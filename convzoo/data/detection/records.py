@@ -4,7 +4,7 @@ difficult flags), splits of them, and batches resized to a detector's square inp
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from PIL import Image
 from ...detection.boxes import BoxTargets
 from ..errors import DataError
 from ..folder import decode_image
+from ..tensors import normalize
 
 
 @dataclass
@@ -70,59 +71,105 @@ BatchTransform = Callable[[np.ndarray, DetectionRecord, int], tuple[np.ndarray, 
 
 
 @dataclass
+class DetectionBatch:
+    """A batch's targets: one BoxTargets per image, and each image's original (H, W)."""
+
+    targets: list[BoxTargets]
+    sizes: list[tuple[int, int]]
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __iter__(self):
+        return iter(self.targets)
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> DetectionBatch:
+        return DetectionBatch([t.to(device) for t in self.targets], self.sizes)
+
+
+@dataclass
 class DetectionSplit:
-    """A list of records; `batches` yields (uint8 N x 3 x size x size, [BoxTargets]) with each image
-    resized to the square input, as YOLO does ("we resize the input image to 448x448")."""
+    """A list of records served as (normalised N x 3 x size x size, DetectionBatch) batches, each
+    image resized to the square input as YOLO does ("we resize the input image to 448x448")."""
 
     records: list[DetectionRecord]
+    size: int = 112
     cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.records)
 
     def subset(self, limit: int | None) -> DetectionSplit:
-        return self if not limit or limit >= len(self) else DetectionSplit(self.records[:limit])
+        return self if not limit or limit >= len(self) else DetectionSplit(self.records[:limit], self.size)
 
-    def resized_image(self, index: int, size: int) -> np.ndarray:
+    def resized(self, size: int) -> DetectionSplit:
+        return DetectionSplit(self.records, size)
+
+    def resized_image(self, index: int) -> np.ndarray:
         """Image `index` at size x size (kept in memory for in-memory records)."""
         if index in self.cache:
             return self.cache[index]
         record = self.records[index]
         image = record.image()
-        if image.shape[:2] != (size, size):
-            image = np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR))
+        if image.shape[:2] != (self.size, self.size):
+            image = np.asarray(Image.fromarray(image).resize((self.size, self.size), Image.BILINEAR))
         if record.pixels is not None:
             self.cache[index] = image
         return image
 
-    def batches(
+    def raw_batches(
         self,
         batch_size: int,
-        size: int,
         generator: torch.Generator | None = None,
-        transform: BatchTransform | None = None,
+        augment: BatchTransform | None = None,
+        rank: int = 0,
+        world: int = 1,
     ):
-        """Batches in a shuffled order (when a generator is given) or in order; `transform(image,
-        record, seed)` may augment an image with its boxes."""
+        """uint8 (N x 3 x size x size, DetectionBatch) batches: shuffled when a generator is given,
+        `augment(image, record, seed)` applied to each image with its boxes; rank r of `world` takes
+        items r, r + world, ... of each global batch."""
         n = len(self.records)
         order = torch.randperm(n, generator=generator).tolist() if generator is not None else list(range(n))
         for start in range(0, n, batch_size):
-            images, targets = [], []
-            for i in order[start : start + batch_size]:
-                image, record = self.resized_image(i, size), self.records[i]
-                if transform is not None:
-                    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator else i
-                    image, t = transform(image, record, seed)
+            chunk = order[start : start + batch_size]
+            seeds = (
+                torch.randint(0, 2**31 - 1, (len(chunk),), generator=generator).tolist()
+                if generator
+                else chunk
+            )
+            images, targets, sizes = [], [], []
+            for i, seed in list(zip(chunk, seeds, strict=True))[rank::world]:
+                image, record = self.resized_image(i), self.records[i]
+                if augment is not None:
+                    image, t = augment(image, record, seed)
                 else:
                     t = record.targets()
                 images.append(torch.from_numpy(np.array(image, copy=True)).permute(2, 0, 1))
                 targets.append(t)
-            yield torch.stack(images), targets
+                sizes.append((record.height, record.width))
+            if images:
+                yield torch.stack(images), DetectionBatch(targets, sizes)
+
+    def batches(
+        self,
+        batch_size: int,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        *,
+        generator: torch.Generator | None = None,
+        augment: BatchTransform | None = None,
+        rank: int = 0,
+        world: int = 1,
+    ):
+        """Normalised batches: what the trainer iterates (see raw_batches)."""
+        for x, batch in self.raw_batches(batch_size, generator, augment, rank, world):
+            yield normalize(x, mean, std), batch
 
 
 @dataclass
 class DetectionDataset:
-    """Train and test splits of a detection dataset and its class names."""
+    """Train and test splits of a detection dataset and its class names (the trainer's Dataset
+    interface: `task`, `augment` preset, `image_size`, `resized`, `stats`)."""
 
     name: str
     classes: list[str]
@@ -131,10 +178,27 @@ class DetectionDataset:
     mean: tuple[float, ...] = (0.5, 0.5, 0.5)
     std: tuple[float, ...] = (0.25, 0.25, 0.25)
     in_chans: int = 3
+    augment: str = "yolo"
+    task: str = "detection"
+    # generated data is made again at the size asked for, not resized
+    regenerate: Callable[[int], DetectionDataset] | None = field(default=None, repr=False)
 
     @property
     def num_classes(self) -> int:
         return len(self.classes)
+
+    @property
+    def image_size(self) -> int | None:
+        """Side of generated images; None for files (any size, resized when served)."""
+        return self.train.size if self.regenerate is not None else None
+
+    def resized(self, size: int) -> DetectionDataset:
+        if self.regenerate is not None:
+            return self.regenerate(size)
+        return replace(self, train=self.train.resized(size), test=self.test.resized(size))
+
+    def stats(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.tensor(self.mean), torch.tensor(self.std)
 
 
 def split_records(records: list[DetectionRecord], test_fraction: float, seed: int) -> tuple[list, list]:
