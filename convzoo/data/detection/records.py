@@ -197,6 +197,12 @@ class DetectionDataset:
             return self.regenerate(size)
         return replace(self, train=self.train.resized(size), test=self.test.resized(size))
 
+    def require_images(self, *splits: str) -> None:
+        """Raise DataError when one of the named splits ("train", "test") holds no image."""
+        for name in splits:
+            if len(getattr(self, name)) == 0:
+                raise DataError(f"{self.name}: the {name} split holds no image")
+
     def stats(self) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.tensor(self.mean), torch.tensor(self.std)
 
