@@ -200,7 +200,7 @@ def read_source(source: str | Path | Mapping[str, torch.Tensor]) -> StateDict:
     raise TypeError(f"source must be a path or a state dict, got {type(source).__name__}")
 
 
-def check_finite(state: Mapping[str, torch.Tensor]) -> None:
+def check_finite(state: Mapping[str, torch.Tensor], source: str = "checkpoint") -> None:
     """Refuse weights holding NaN or infinite values (a diverged run, or a damaged file): a model
     built from them would still print believable numbers."""
     for key, value in state.items():
@@ -208,7 +208,7 @@ def check_finite(state: Mapping[str, torch.Tensor]) -> None:
             bad = int((~torch.isfinite(value)).sum())
             if bad:
                 raise ValueError(
-                    f"weight {key} holds {bad} NaN or infinite value(s) of {value.numel()}: "
+                    f"{source}: weight {key} holds {bad} NaN or infinite value(s) of {value.numel()}: "
                     "refusing weights that cannot give meaningful outputs"
                 )
 
@@ -234,7 +234,7 @@ def convert_to_model(model: nn.Module, source: str | Path | Mapping[str, torch.T
     Weights with NaN or infinite values are refused (ValueError).
     """
     state = read_source(source)
-    check_finite(state)
+    check_finite(state, str(source) if isinstance(source, (str, Path)) else "state dict")
     target = model.state_dict()
     candidates: list[tuple[str, StateDict]] = [(OWN_LAYOUT, state)]
     notes = []

@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         out = out or f"runs/{model_name}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         result = train(cfg, out, resume=args.resume)
     except NonFiniteLossError as e:
-        print(f"convzoo train: {e}", file=sys.stderr)
+        print(f"convzoo {args.command}: {e}", file=sys.stderr)
         return 1
     except (
         UnknownModelError,

@@ -140,7 +140,7 @@ def check_meta(meta: dict[str, Any], path: str | Path) -> None:
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model a convzoo checkpoint was trained as and load its weights: (model, metadata)."""
     from ..registry import create_model
-    from ..weights import WeightsMismatchError, load_weights
+    from ..weights import load_weights
 
     path = Path(path)
     if not path.is_file():
@@ -153,10 +153,5 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         raise ValueError(f"{path}: no convzoo metadata; expected a checkpoint written by `convzoo train`")
     check_meta(meta, path)
     model = create_model(meta["model"], num_classes=meta["num_classes"], in_chans=meta["in_chans"])
-    try:
-        load_weights(model, path)
-    except WeightsMismatchError:
-        raise
-    except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
+    load_weights(model, path)
     return model.eval(), meta

@@ -235,10 +235,15 @@ class Trainer:
                 else ""
             )
             where = f" at {self.run.last}" if self.run and self.history else ""
+            start = self.cfg.weights or self.cfg.init_from
+            cause = (
+                f"The starting weights ({start}) may not suit this data: check them, or lower --lr."
+                if start and epoch == 1 and step == 0
+                else "Lower --lr, or set grad_clip (in a --config file)."
+            )
             raise NonFiniteLossError(
                 f"loss became {loss:g} at epoch {epoch}, step {step + 1}: "
-                f"training stopped{kept}{where}. "
-                "Lower --lr or set grad_clip."
+                f"training stopped{kept}{where}. {cause}"
             )
 
     def train_epoch(self, epoch: int) -> dict[str, Any]:

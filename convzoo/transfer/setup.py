@@ -8,7 +8,7 @@ from pathlib import Path
 from torch import nn
 
 from ..registry import model_card
-from ..weights import read_state_dict
+from ..weights import check_finite, read_state_dict
 from .finetune import plan_finetune
 from .init_from import init_from, vgg_progressive_keys
 from .pretrained import load_pretrained
@@ -39,7 +39,9 @@ def prepare_transfer(model: nn.Module, cfg, log: Callable[[str], None] = print) 
     Returns the optimizer's learning-rate groups for fine-tuning, or None (train everything at cfg.lr).
     """
     if cfg.init_from:
-        state = read_state_dict(resolve_weights_path(cfg.init_from))
+        source = resolve_weights_path(cfg.init_from)
+        state = read_state_dict(source)
+        check_finite(state, str(source))
         keys = None
         if model_card(cfg.model).family == "vgg" and is_vgg_state(state):
             keys = vgg_progressive_keys(state)

@@ -60,7 +60,7 @@ def test_every_numeric_field_has_a_range():
     ("args", "message"),
     [
         (["--train-limit", "0"], "train_limit must be at least 1, got 0"),
-        (["--threads", "-2"], "threads must be in [0, 4096], got -2"),
+        (["--epochs", "0"], "epochs must be in [1, 100000], got 0"),
         (["--lr", "inf"], "lr must be a finite number, got inf"),
         (["--ema", "1.5"], "ema_decay must be in [0, 1), got 1.5"),
     ],
