@@ -44,7 +44,7 @@ PROXY_DEFAULTS: dict[str, Any] = dict(
 # `run_search(..., paper_settings=True)` / `convzoo search --paper` searches at the paper's settings.
 PROXY_SETTINGS: dict[str, dict[str, Any]] = {
     "blockqnn": dict(stages=2, repeats=1, filters=8, max_layers=5, input_size=28),
-    "nasnet": dict(repeats=1, penultimate_filters=96, stem_filters=8, drop_path_rate=0.0, input_size=28),
+    "nasnet": dict(repeats=1, penultimate_filters=192, stem_filters=8, drop_path_rate=0.0, input_size=28),
     "resnet": dict(input_size=28),
     "mbconv": dict(width=0.25, input_size=28),
 }

@@ -107,3 +107,20 @@ def test_resnet_row_space_builds_through_the_resnet_builder():
     # resnet20's stages with projection shortcuts where the shape changes (two 1x1 convs + BN)
     projections = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)
     assert sum(p.numel() for p in net.parameters()) == model_card("resnet20").params + projections
+
+
+@pytest.mark.parametrize("name", ["blockqnn", "nasnet", "resnet", "mbconv"])
+def test_random_architectures_of_every_space_build_and_run_at_proxy_size(name):
+    import numpy as np
+
+    from convzoo.search.objective import PROXY_SETTINGS
+
+    space = get_space(name, **PROXY_SETTINGS[name])
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        choices = space.complete((), rng)
+        arch = space.decode(choices)
+        assert space.encode(arch) == choices
+        net = build_from_spec(make_spec(space, arch, in_chans=1), num_classes=10).eval()
+        with torch.no_grad():
+            assert net(torch.randn(2, 1, 28, 28)).shape == (2, 10)

@@ -4,7 +4,7 @@ A cell has B = 5 blocks; each block makes four decisions in the paper's order: a
 the left input, one for the right (0 = h_i, 1 = h_{i-1}, 2 + k = block k's output), an operation
 for each. The combination is addition, the one NASNet-A uses. The Normal Cell is searched first,
 then the Reduction Cell (whose operations on h_i and h_{i-1} have stride 2, so identity is not an
-option there). The cell's output concatenates the block outputs no block reads, and the Normal Cell
+option there, and on h_{i-1} only separable convolutions, which the first stem cell needs). The cell's output concatenates the block outputs no block reads, and the Normal Cell
 also concatenates h_{i-1}, as the authors' release does. An arch may list a cell's output states
 itself (`"reduction_concat"`): the release's NASNet-A Reduction Cell concatenates block 1's output
 although block 3 reads it. Written so, the NASNet-A cells of `convzoo.models.nasnet` rebuild
@@ -74,8 +74,12 @@ class NASNetSpace(SearchSpace):
         return {f.name: getattr(mobile, f.name) for f in fields(NASNetConfig) if not f.name.endswith("cell")}
 
     def _ops(self, cell: int, block: int, side_state: int) -> tuple[str, ...]:
-        if CELLS[cell] == "reduction" and side_state < 2:
-            return tuple(op for op in OPERATIONS if op != "identity")
+        if CELLS[cell] == "reduction" and side_state == 1:
+            # The first stem cell reads the raw stem output as h_{i-1}, narrower than its filters:
+            # only a separable op maps widths (NASNet-A's Reduction Cell uses only those there).
+            return tuple(op for op in OPERATIONS if op.startswith("sep"))
+        if CELLS[cell] == "reduction" and side_state == 0:
+            return tuple(op for op in OPERATIONS if op != "identity")  # stride 2
         return OPERATIONS
 
     def _walk(self, choices: Choices) -> list[list[list]]:
