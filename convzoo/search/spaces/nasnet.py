@@ -4,8 +4,9 @@ A cell has B = 5 blocks; each block makes four decisions in the paper's order: a
 the left input, one for the right (0 = h_i, 1 = h_{i-1}, 2 + k = block k's output), an operation
 for each. The combination is addition, the one NASNet-A uses. The Normal Cell is searched first,
 then the Reduction Cell (whose operations on h_i and h_{i-1} have stride 2, so identity is not an
-option there, and on h_{i-1} only separable convolutions, which the first stem cell needs). The cell's output concatenates the block outputs no block reads, and the Normal Cell
-also concatenates h_{i-1}, as the authors' release does. An arch may list a cell's output states
+option there, and on h_{i-1} only separable convolutions, which the first stem cell needs). The
+cell's output concatenates the block outputs no block reads, and the Normal Cell also
+concatenates h_{i-1}, as the authors' release does. An arch may list a cell's output states
 itself (`"reduction_concat"`): the release's NASNet-A Reduction Cell concatenates block 1's output
 although block 3 reads it. Written so, the NASNet-A cells of `convzoo.models.nasnet` rebuild
 nasnet_a_large and nasnet_a_mobile exactly (`nasnet_a_arch`).
