@@ -9,8 +9,8 @@ and what the weight map does to the pixels between touching instances.
 then measures on the 100 test images: mIoU, the gap pixels (background pixels within 2 px of two
 different instances, d1 + d2 <= 4) predicted as background, and the touching pairs of instances
 (at most 2 px apart) that the predicted foreground keeps in different connected components.
-`table` writes benchmarks/RESULTS-segmentation.md and copies the weighted run's overlays to
-benchmarks/segment_shapes_overlays.png.
+`table` writes benchmarks/RESULTS-segmentation.md and the weighted run's overlays (image | truth |
+prediction, its first six test images) to benchmarks/segment_shapes_overlays.png.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import torch
 from scipy import ndimage
 
 from convzoo.data import load_dataset
-from convzoo.segmentation.plots import predict_masks
+from convzoo.segmentation.plots import plot_overlays, predict_masks
 from convzoo.train import load_checkpoint, resolve_config, train
 from convzoo.train.config import environment
 
@@ -132,7 +131,9 @@ def table(args: argparse.Namespace) -> None:
         lines.append(f"- {name}: {points}")
     (HERE / "RESULTS-segmentation.md").write_text("\n".join(lines) + "\n")
     weighted = next((r for r, d in zip(args.runs, docs, strict=True) if d["weight_map"]), args.runs[0])
-    shutil.copyfile(Path(weighted) / "overlays.png", HERE / "segment_shapes_overlays.png")
+    # the run's overlays.png, drawn again from its final weights by the same function
+    model, _ = load_checkpoint(Path(weighted) / "checkpoints" / "last.safetensors")
+    plot_overlays(model, load_dataset("shapes-seg", seed=args.seed), HERE / "segment_shapes_overlays.png")
     print("\n".join(lines))
 
 

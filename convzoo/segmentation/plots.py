@@ -33,7 +33,7 @@ def colour_mask(mask: np.ndarray, num_classes: int) -> np.ndarray:
     return colours[mask.astype(np.int64).clip(0, 255)]
 
 
-def overlay(image: np.ndarray, mask: np.ndarray, num_classes: int, alpha: float = 0.55) -> np.ndarray:
+def overlay(image: np.ndarray, mask: np.ndarray, num_classes: int, alpha: float = 0.75) -> np.ndarray:
     """The image (H x W x 3 uint8) with the non-background classes of `mask` blended over it."""
     colour = colour_mask(mask, num_classes).astype(np.float32)
     out = image.astype(np.float32)
@@ -79,5 +79,5 @@ def plot_overlays(model: nn.Module, dataset, path: Path, count: int = 6) -> None
     from matplotlib.patches import Patch
 
     handles = [Patch(color=palette(n)[i] / 255, label=c) for i, c in enumerate(dataset.classes) if i]
-    fig.legend(handles=handles, loc="lower center", ncol=min(5, len(handles)), frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(5, len(handles)), frameon=False)
     save_figure(fig, path, dpi=90)
