@@ -16,7 +16,7 @@ import torch
 from torch.nn import functional as F
 
 from .errors import DataError
-from .tensors import Batches, Plan, Split, fit_to_size, normalize
+from .tensors import Batches, Plan, Split, normalize
 
 SEG_AUGMENT_PRESETS = ("none", "flip", "elastic")
 
@@ -148,7 +148,10 @@ class SegSplit(Split):
                 return None
             return F.interpolate(t[:, None].float(), size=(size, size), mode="nearest")[:, 0].to(t.dtype)
 
-        return SegSplit(fit_to_size(self.images, size), nearest(self.masks), nearest(self.instances))
+        # resized, never padded (fit_to_size pads a few pixels short), so that image and mask stay aligned
+        images = F.interpolate(self.images.float(), size=(size, size), mode="bilinear", antialias=True)
+        images = images.round().clamp(0, 255).to(torch.uint8)
+        return SegSplit(images, nearest(self.masks), nearest(self.instances))
 
     def subset(self, count: int | None) -> SegSplit:
         if count is None:

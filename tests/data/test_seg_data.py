@@ -126,3 +126,11 @@ def test_augmentation_moves_image_mask_and_weights_together_and_repeats():
     bright = images.float().mean(1) > 120
     assert (bright == (masks > 0)).float().mean() > 0.97
     assert SegSplit(s.images, s.masks).resized(32).masks.shape == (4, 32, 32)
+
+
+def test_resizing_keeps_image_and_mask_aligned():
+    s = make_shapes_seg(4, 64, seed=2)
+    for size in (70, 40):  # 70 is a few pixels more: resized too, never padded
+        small = SegSplit(s.images, s.masks).resized(size)
+        bright = small.images.float().mean(1) > 120
+        assert small.images.shape[-1] == size and (bright == (small.masks > 0)).float().mean() > 0.95
