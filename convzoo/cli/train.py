@@ -49,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch", metavar="SPEC", help="train an architecture spec (.json/.yaml) instead")
     parser.add_argument("--data", help="dataset name (mnist-mini, mnist, fashion-mnist, kmnist, cifar10, "
                         "cifar100, shapes, shapes-seg) or a folder: one sub-folder of images per class; "
-                        "for segmentation, images/ + masks/ or Pascal VOC")  # fmt: skip
+                        "for segmentation, images/ + masks/ or Pascal VOC; for detection, shapes-detect, "
+                        "a VOC folder, a COCO instances_*.json or YOLO images/ + labels/")  # fmt: skip
     parser.add_argument("--data-dir", help="folder with the dataset's original files")
     parser.add_argument("--download", action="store_true", help="fetch missing dataset files (checksummed)")
     parser.add_argument("--epochs", type=int)

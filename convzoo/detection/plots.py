@@ -23,7 +23,8 @@ def draw_boxes(
     classes: Sequence[str],
     truth: BoxTargets | None = None,
 ) -> None:
-    """Show an H x W x 3 image with predicted boxes (solid, "class score") and true ones (dashed white)."""
+    """Show an H x W x 3 image with predicted boxes (solid, "class score") and true ones (dashed
+    white on black)."""
     from matplotlib.patches import Rectangle
 
     h, w = image.shape[:2]
@@ -32,6 +33,8 @@ def draw_boxes(
     if truth is not None:
         for box in scale_boxes(truth.boxes, w, h).tolist():
             x0, y0, x1, y1 = box
+            # black under white dashes: visible on light shapes whose edges the box follows exactly
+            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="black", lw=2.0))
             ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="white", ls="--", lw=1.2))
     if detections is None:
         return

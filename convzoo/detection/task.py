@@ -140,13 +140,20 @@ class DetectionTask(Task):
 
 
 @torch.inference_mode()
-def draw_validation_grid(model: Detector, dataset: Any, path: Path, count: int = GRID_IMAGES) -> Path:
-    """The first `count` test images with predicted (solid) and true (dashed) boxes."""
+def draw_validation_grid(
+    model: Detector,
+    dataset: Any,
+    path: Path,
+    count: int = GRID_IMAGES,
+    score_threshold: float = SHOW_THRESHOLD,
+) -> Path:
+    """The first `count` test images with predicted boxes scoring at least `score_threshold` (solid)
+    and the true boxes (dashed)."""
     mean, std = dataset.stats()
     device = next(model.parameters()).device
     x, batch = next(dataset.test.subset(count).raw_batches(count))
     out = model.eval()(normalize(x, mean, std).to(device))
-    detections = model.decode(out, image_size=tuple(x.shape[-2:]))
+    detections = model.decode(out, image_size=tuple(x.shape[-2:]), score_threshold=score_threshold)
     images = [im.permute(1, 2, 0).numpy() for im in x]
     detections = [type(d)(*(v.cpu() for v in d)) for d in detections]
     return plot_detection_grid(images, detections, batch.targets, dataset.classes, path)
