@@ -1,11 +1,15 @@
 """LeNet-5 on full MNIST with convzoo's default recipe, against the classic PyTorch MNIST example.
 
-    python benchmarks/train_mnist.py [--data-dir ../shared/data/mnist] [--epochs N] [--threads N]
+    python benchmarks/train_mnist.py [--data-dir ../shared/data/mnist] [--epochs N] [--threads N|auto]
+        [--models lenet5_modern,lenet5] [--bare lenet5_modern] [--baseline-epochs 3 | --skip-baseline]
 
 Reports, per model (lenet5_modern, lenet5): test top-1 per epoch, training seconds to 99.0%, the best
-top-1 within 60 s of training; the baseline (2 conv + 2 fc, Adadelta lr 1.0, batch 64, per-sample
-loading) timed to 99.0%; and the trainer's images/s against a bare hand-written loop on the same
-model, batch and data (no augmentation in either). Writes benchmarks/RESULTS-train.md.
+top-1 within 60 s of training; for the --bare models the same recipe written as a bare loop (same
+model, seed, optimizer, schedule, batches and augmentation, nothing else), run interleaved with the
+trainer epoch by epoch so both meet the same load, and the trainer's images/s over the bare loop's;
+and the baseline (2 conv + 2 fc, Adadelta lr 1.0, batch 64, per-sample loading) timed to 99.0%.
+Threads follow the recipe (LeNet: auto, one thread or all cores by timed steps) unless --threads.
+Writes benchmarks/RESULTS-train.md.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +28,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from convzoo import create_model
-from convzoo.data import load_dataset, normalize
+from convzoo.data import load_dataset
 from convzoo.train import Trainer, resolve_config
 from convzoo.train.config import environment
+from convzoo.train.schedule import build_optimizer, build_scheduler
+from convzoo.train.threads import parse_threads
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -100,56 +108,115 @@ def baseline(ds, max_epochs: int, budget_s: float) -> dict:
     return {"rows": rows, "to_99": to_99}
 
 
-# ---- convzoo's trainer ------------------------------------------------------------------------------
+# ---- convzoo's trainer against a bare loop of the same recipe ----------------------------------------
 
 
-def run_recipe(model: str, ds, epochs: int | None, threads: int | None) -> dict:
-    layers = {"data": "mnist", "epochs": epochs, "threads": threads, "seed": SEED}
-    cfg = resolve_config(model, layers)
-    trainer = Trainer(cfg, dataset=ds)
-    result = trainer.fit()
-    rows = [(r["epoch"], r["test_top1"], r["elapsed"], r["images_per_s"]) for r in result.history]
-    to_99 = next((e for _, t, e, _ in rows if t >= 0.99), None)
-    within_60 = max((t for _, t, e, _ in rows if e <= 60), default=None)
-    return {"cfg": cfg, "rows": rows, "to_99": to_99, "within_60": within_60, "final": result.final["top1"]}
+class BareLoop:
+    """The recipe written out by hand: same model, seed, optimizer, schedule, batches and
+    augmentation as the trainer, and nothing else (no metrics, NaN check or progress bar)."""
 
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer, cfg = trainer, trainer.cfg
+        torch.manual_seed(cfg.seed)
+        self.model = create_model(cfg.model)
+        self.optimizer = build_optimizer(self.model, cfg)
+        self.scheduler = build_scheduler(self.optimizer, cfg, trainer.steps)
 
-def throughput(
-    model_name: str, ds, batch_size: int, steps: int, threads: int | None, repeats: int = 8
-) -> dict:
-    """Images/s of the trainer's epoch loop vs a bare loop: same model, batch and data."""
-    n = batch_size * steps
-    cfg = resolve_config(model_name, {"data": "mnist", "augment": "none", "threads": threads, "seed": SEED,
-                                      "train_limit": n, "test_limit": 1000})  # fmt: skip
-    trainer = Trainer(cfg, dataset=ds)
-    images = trainer.dataset.train.images[:n]
-    labels = trainer.dataset.train.labels[:n]
-    mean, std = trainer.mean, trainer.std
-
-    def bare() -> float:
-        torch.manual_seed(SEED)
-        model = create_model(model_name)
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        model.train()
-        start = time.perf_counter()
-        order = torch.randperm(n)
-        for i in range(0, n, batch_size):
-            idx = order[i : i + batch_size]
-            x = normalize(images[idx], mean, std)
-            loss = F.cross_entropy(model(x), labels[idx])
-            opt.zero_grad(set_to_none=True)
+    def train_epoch(self, epoch: int) -> dict:
+        t, cfg = self.trainer, self.trainer.cfg
+        torch.manual_seed(cfg.seed * 100_003 + epoch)
+        generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        self.model.train()
+        seen, start = 0, time.perf_counter()
+        for x, y in t.dataset.train.batches(
+            cfg.batch_size, t.mean, t.std, generator=generator, augment=t.augment
+        ):
+            loss = F.cross_entropy(self.model(x), y, label_smoothing=cfg.label_smoothing)
+            self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            opt.step()
-        return n / (time.perf_counter() - start)
+            self.optimizer.step()
+            self.scheduler.step()
+            seen += len(y)
+        seconds = time.perf_counter() - start
+        return {"train_seconds": seconds, "images_per_s": seen / seconds}
 
-    trainer_ips, bare_ips = [], []
-    for epoch in range(1, repeats + 1):  # interleaved, alternating who goes first, best of each
-        if epoch % 2:
-            bare_ips.append(bare())
-        trainer_ips.append(trainer.train_epoch(epoch)["images_per_s"])
-        if not epoch % 2:
-            bare_ips.append(bare())
-    return {"trainer": max(trainer_ips), "bare": max(bare_ips), "ratio": max(trainer_ips) / max(bare_ips)}
+    def test_top1(self) -> float:
+        t = self.trainer
+        self.model.eval()
+        with torch.inference_mode():
+            correct = sum(
+                int((self.model(x).argmax(1) == y).sum())
+                for x, y in t.dataset.test.batches(t.cfg.eval_batch_size, t.mean, t.std)
+            )
+        return correct / len(t.dataset.test)
+
+
+def side_by_side(model: str, ds, epochs: int | None, threads, bare: bool) -> Iterator[dict]:
+    """The trainer's epochs and (with bare) the bare loop's, interleaved epoch by epoch (the order
+    alternates), so both meet the same load; test top-1 after every epoch (not timed). Yields the
+    results so far after every epoch."""
+    cfg = resolve_config(model, {"data": "mnist", "epochs": epochs, "threads": threads, "seed": SEED})
+    trainer = Trainer(cfg, dataset=ds)
+    loop = BareLoop(trainer) if bare else None
+    sides = {"trainer": [], "bare": []}
+
+    def trainer_epoch(epoch: int) -> None:
+        row = trainer.train_epoch(epoch)
+        sides["trainer"].append(
+            (epoch, trainer.evaluate()["top1"], row["train_seconds"], row["images_per_s"])
+        )
+
+    def bare_epoch(epoch: int) -> None:
+        row = loop.train_epoch(epoch)
+        sides["bare"].append((epoch, loop.test_top1(), row["train_seconds"], row["images_per_s"]))
+
+    for epoch in range(1, cfg.epochs + 1):
+        order = (trainer_epoch, bare_epoch) if epoch % 2 else (bare_epoch, trainer_epoch)
+        for run in order if loop else (trainer_epoch,):
+            run(epoch)
+        print(
+            f"{model} epoch {epoch}: "
+            + ", ".join(f"{k} {v[-1][1]:.2%} ({v[-1][3]:,.0f} img/s)" for k, v in sides.items() if v)
+            + f" load {load_avg()}",
+            flush=True,
+        )
+        yield summarize(cfg, sides, len(ds.train))
+
+
+def throughput(model: str, ds, threads, images: int = 3200, rounds: int = 8) -> dict:
+    """Images/s of the trainer's and the bare loop's epochs on the first `images` training images,
+    `rounds` interleaved epochs each (the order alternates), medians: a short trial that a change
+    of load meets on both sides alike."""
+    cfg = resolve_config(model, {"data": "mnist", "threads": threads, "seed": SEED, "train_limit": images})
+    trainer = Trainer(cfg, dataset=ds, log=lambda _msg: None)
+    loop = BareLoop(trainer)
+    times: dict[str, list[float]] = {"trainer": [], "bare": []}
+    for epoch in range(1, rounds + 1):
+        sides = (("trainer", trainer), ("bare", loop))
+        for side, runner in sides if epoch % 2 else sides[::-1]:
+            times[side].append(runner.train_epoch(epoch)["images_per_s"])
+    medians = {side: statistics.median(v) for side, v in times.items()}
+    return {**medians, "ratio": medians["trainer"] / medians["bare"], "threads": torch.get_num_threads()}
+
+
+def summarize(cfg, sides: dict[str, list], n_train: int) -> dict:
+    """Cumulative seconds, time to 99.0%, best within 60 s, final top-1 and images/s per side."""
+    out = {"cfg": cfg, "threads": torch.get_num_threads()}
+    for side, rows in sides.items():
+        if not rows:
+            continue
+        elapsed, cumulative = 0.0, []
+        for epoch, top1, seconds, ips in rows:
+            elapsed += seconds
+            cumulative.append((epoch, top1, elapsed, ips))
+        out[side] = {
+            "rows": cumulative,
+            "to_99": next((e for _, t, e, _ in cumulative if t >= 0.99), None),
+            "within_60": max((t for _, t, e, _ in cumulative if e <= 60), default=None),
+            "final": cumulative[-1][1],
+            "images_per_s": n_train * len(rows) / elapsed,
+        }
+    return out
 
 
 def main() -> None:
@@ -158,78 +225,131 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
-    parser.add_argument("--threads", type=int, help="override the recipe's torch threads")
+    parser.add_argument("--threads", type=parse_threads, help="override the recipe's torch threads (or auto)")
     parser.add_argument("--models", default="lenet5_modern,lenet5")
+    parser.add_argument(
+        "--bare", default="lenet5_modern", help="models also run as a bare loop, side by side"
+    )
     parser.add_argument("--baseline-epochs", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--out", default=str(HERE / "RESULTS-train.md"))
+    parser.add_argument(
+        "--throughput-only", action="store_true", help="only the short interleaved trainer/bare trial"
+    )
     args = parser.parse_args()
+    if args.throughput_only:
+        ds = load_dataset("mnist", args.data_dir)
+        first = args.models.split(",")[0]
+        load = load_avg()
+        t = throughput(first, ds, args.threads)
+        print(
+            f"{first}, {t['threads']} thread(s), load {load} -> {load_avg()}: trainer {t['trainer']:,.0f} "
+            f"images/s, bare loop {t['bare']:,.0f} images/s (medians of 8 interleaved epochs of 3,200 "
+            f"images), ratio {t['ratio']:.3f}"
+        )
+        return
 
     load_before = load_avg()
     ds = load_dataset("mnist", args.data_dir)
-    results = {m: run_recipe(m, ds, args.epochs, args.threads) for m in args.models.split(",")}
+    bare = set(args.bare.split(",")) if args.bare else set()
+    results: dict[str, dict] = {}
+    for m in args.models.split(","):
+        for partial in side_by_side(m, ds, args.epochs, args.threads, m in bare):
+            results[m] = partial
+            write_report(args, results, None, load_before)  # a long run under load leaves its epochs so far
+    base = None if args.skip_baseline else baseline(ds, args.baseline_epochs, budget_s=1800)
+    write_report(args, results, base, load_before, final=True)
+
+
+def write_report(args, results: dict, base: dict | None, load_before: str, final: bool = False) -> None:
+    """RESULTS-train.md from the results so far (printed too when final)."""
+    load_after = load_avg()
     first = args.models.split(",")[0]
     cfg = results[first]["cfg"]
-    speed = throughput(first, ds, cfg.batch_size, 300, args.threads)
-    print(f"images/s: trainer {speed['trainer']:,.0f}, bare {speed['bare']:,.0f}, ratio {speed['ratio']:.3f}")
-    base = None if args.skip_baseline else baseline(ds, args.baseline_epochs, budget_s=600)
-    load_after = load_avg()
-
     env = environment()
+    flags = "".join(
+        f" --{k} {v}" for k, v in (("epochs", args.epochs), ("threads", args.threads)) if v is not None
+    )
+    if args.skip_baseline:
+        flags += " --skip-baseline"
+    elif args.baseline_epochs != 3:
+        flags += f" --baseline-epochs {args.baseline_epochs}"
     lines = [
-        "# LeNet-5 on MNIST: convzoo's default recipe vs the classic PyTorch example",
+        "# LeNet-5 on MNIST: convzoo's default recipe, a bare loop of it, and the classic PyTorch example",
         "",
-        f"Command: `python benchmarks/train_mnist.py{' --epochs ' + str(args.epochs) if args.epochs else ''}"
-        f"{' --threads ' + str(args.threads) if args.threads else ''}`, "
+        f"Command: `python benchmarks/train_mnist.py{flags}`, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         f"Machine: {env['machine']['cpu']}, {env['machine']['cpu_count']} cores visible, "
         f"{platform.platform()}.",
         f"Versions: convzoo {env['versions']['convzoo']}, torch {env['versions']['torch']}, "
         f"numpy {env['versions']['numpy']}, Python {env['versions']['python']}. Seeds: {SEED} everywhere.",
-        f"Load average (1/5/15 min) before: {load_before}; after: {load_after}. The machine is shared: "
-        "with a load above the core count, seconds here overstate what an idle machine takes.",
+        f"Load average (1/5/15 min) before: {load_before}; {'after' if final else 'now'}: {load_after}. "
+        "The machine is shared: "
+        "with a load above the core count, seconds here overstate what an idle machine takes; the "
+        "trainer and the bare loop ran interleaved epoch by epoch, so their ratio is the robust number.",
         "",
         f"Recipe ({first}): optimizer {cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, schedule "
         f"{cfg.schedule}, epochs {cfg.epochs}, weight decay {cfg.weight_decay}, augmentation {cfg.augment} "
-        f"(MNIST: translate +-2 px), threads {cfg.threads or torch.get_num_threads()}; "
+        f"(MNIST: translate +-2 px), threads {cfg.threads} (chosen: {results[first]['threads']}); "
         "28x28 padded to 32x32.",
         "",
-        "| run | final top-1 | best top-1 within 60 s | seconds to 99.0% | epochs | images/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| run | threads | final top-1 | best top-1 within 60 s | seconds to 99.0% | epochs | images/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
-        within = f"{r['within_60']:.2%}" if r["within_60"] is not None else "-"
-        to99 = f"{r['to_99']:.1f}" if r["to_99"] is not None else "not reached"
-        ips = sum(row[3] for row in r["rows"]) / len(r["rows"])
-        lines.append(
-            f"| convzoo `{name}` | {r['final']:.2%} | {within} | {to99} | {len(r['rows'])} | {ips:,.0f} |"
-        )
+        for side in ("trainer", "bare"):
+            if side not in r:
+                continue
+            row = r[side]
+            within = f"{row['within_60']:.2%}" if row["within_60"] is not None else "-"
+            to99 = f"{row['to_99']:.1f}" if row["to_99"] is not None else "not reached"
+            label = f"convzoo `{name}`" if side == "trainer" else f"bare loop, same recipe (`{name}`)"
+            lines.append(
+                f"| {label} | {r['threads']} | {row['final']:.2%} | {within} | {to99} | {len(row['rows'])} "
+                f"| {row['images_per_s']:,.0f} |"
+            )
     if base:
         to99 = f"{base['to_99']:.1f}" if base["to_99"] else f"not reached in {len(base['rows'])} epochs"
-        final = base["rows"][-1][1]
-        lines.append(f"| PyTorch example (Adadelta, batch 64, per-sample loading) | {final:.2%} | | {to99} | "
-                     f"{len(base['rows'])} | |")  # fmt: skip
-        ours = results[first]["to_99"]
-        if base["to_99"] and ours:
-            lines += [
-                "",
-                f"Time to 99.0%: the example takes {base['to_99'] / ours:.1f}x as long as `{first}`.",
-            ]
+        base_top1 = base["rows"][-1][1]
+        cells = [str(torch.get_num_threads()), f"{base_top1:.2%}", "", to99, str(len(base["rows"])), ""]
+        lines.append(
+            "| PyTorch example (Adadelta, batch 64, per-sample loading) | " + " | ".join(cells) + " |"
+        )
     lines += [
         "",
         "Per-epoch test top-1 (cumulative training seconds): "
         + "; ".join(
-            f"`{n}` " + ", ".join(f"{t:.2%} ({e:.0f}s)" for _, t, e, _ in r["rows"])
+            f"`{n}` {side} " + ", ".join(f"{t:.2%} ({e:.0f}s)" for _, t, e, _ in r[side]["rows"])
             for n, r in results.items()
+            for side in ("trainer", "bare")
+            if side in r
         ),
         "",
-        f"Trainer vs bare loop ({first}, batch {cfg.batch_size}, 300 steps, no augmentation, best of 8 "
-        f"interleaved): trainer {speed['trainer']:,.0f} images/s, bare loop {speed['bare']:,.0f} images/s, "
-        f"ratio **{speed['ratio']:.3f}** (target >= 0.97).",
-        "",
     ]
+    for name, r in results.items():
+        if "bare" in r:
+            ratio = r["trainer"]["images_per_s"] / r["bare"]["images_per_s"]
+            lines.append(
+                f"Trainer vs bare loop (`{name}`, interleaved epochs): images/s ratio **{ratio:.3f}** "
+                "(target >= 0.97)."
+            )
+            if r["trainer"]["to_99"] and r["bare"]["to_99"]:
+                lines.append(
+                    f"Time to 99.0%: trainer {r['trainer']['to_99']:.1f} s, "
+                    f"bare loop {r['bare']['to_99']:.1f} s "
+                    f"(ratio {r['trainer']['to_99'] / r['bare']['to_99']:.3f})."
+                )
+    if base and base["to_99"] and results[first]["trainer"]["to_99"]:
+        lines.append(
+            f"Time to 99.0%: the example takes {base['to_99'] / results[first]['trainer']['to_99']:.1f}x "
+            f"as long as `{first}`."
+        )
+    if not final:
+        lines.append("Run in progress: the rows above hold the epochs done so far.")
+    lines.append("")
     Path(args.out).write_text("\n".join(lines))
-    print("\n".join(lines))
+    if final:
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":
