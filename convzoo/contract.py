@@ -6,6 +6,7 @@ Dense predictor: forward(x) -> N x num_classes x H' x W', with output_size() tel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
@@ -65,6 +66,39 @@ class Classifier(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]] | None:
+        """The (dotted name, module) pairs forward_features runs one after another, when it is such a
+        chain (ResNet: stem, stages.0, ...); None where a family has not said so."""
+        return None
+
+    def forward_intermediates(
+        self,
+        x: torch.Tensor,
+        indices: int | Sequence[int] | None = None,
+        stop_early: bool = False,
+        intermediates_only: bool = False,
+    ) -> list[torch.Tensor] | tuple[torch.Tensor, list[torch.Tensor]]:
+        """timm's forward_intermediates: the outputs of the `feature_info` stages `indices` (None: all;
+        an int n: the last n; a sequence: those, negative from the end), with the final feature map
+        unless `intermediates_only`; `stop_early` stops after the deepest one asked for. Runs the
+        stage loop of stage_sequence() itself (no hooks), so it traces and exports."""
+        chain = self.stage_sequence()
+        if chain is None:
+            raise NotImplementedError(f"{self.model_name} does not list its stage sequence yet")
+        self.check_input(x)
+        names = [e["module"] for e in self.feature_info]
+        take = feature_indices(indices, len(names))
+        wanted, deepest = {names[i] for i in take}, names[max(take)]
+        found: dict[str, torch.Tensor] = {}
+        for name, module in chain:
+            x = module(x)
+            if name in wanted:
+                found[name] = x
+            if stop_early and name == deepest:
+                break
+        intermediates = [found[names[i]] for i in take]
+        return intermediates if intermediates_only else (x, intermediates)
+
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         """Pooling, dropout and classifier; pre_logits=True gives the N x num_features embedding."""
         return self.head(x, pre_logits=pre_logits)
@@ -82,6 +116,20 @@ class Classifier(nn.Module):
             raise ValueError(f"num_classes must be >= 0, got {num_classes}")
         self.head.reset(num_classes)
         self.num_classes = num_classes
+
+
+def feature_indices(indices: int | Sequence[int] | None, count: int) -> list[int]:
+    """timm's meaning of `indices` over `count` stages: None all, n the last n, a sequence those."""
+    if indices is None:
+        return list(range(count))
+    if isinstance(indices, int):
+        if not 0 < indices <= count:
+            raise ValueError(f"indices={indices}: there are {count} stages")
+        return list(range(count - indices, count))
+    out = [i % count if -count <= i < count else None for i in indices]
+    if None in out:
+        raise ValueError(f"indices {list(indices)} out of range for {count} stages")
+    return sorted(set(out))
 
 
 class DensePredictor(nn.Module):

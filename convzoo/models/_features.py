@@ -150,5 +150,9 @@ class BackboneFeatures(nn.Module):
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         names = [e["module"] for e in self.feature_info]
+        if getattr(self.body, "stage_sequence", lambda: None)() is not None:  # the stage loop itself
+            every = [e["module"] for e in self.body.feature_info]
+            indices = [every.index(n) for n in names]
+            return self.body.forward_intermediates(x, indices, stop_early=True, intermediates_only=True)
         outputs = run_to_stages(self.body, names, x)
         return [outputs[n] for n in names]

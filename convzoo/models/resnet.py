@@ -256,6 +256,9 @@ class ResNet(Classifier):
         self.check_input(x)
         return self.stages(self.stem(x))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), *((f"stages.{i}", stage) for i, stage in enumerate(self.stages))]
+
 
 # Converters: torchvision's (and Cadene's / timm's legacy SENet) layerN.M blocks -> stages.N-1.M.
 _BLOCK_PARTS: list[tuple[str, str]] = [

@@ -92,6 +92,9 @@ class VGG(Classifier):
         self.check_input(x)
         return self.stages(x)
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [(f"stages.{i}", stage) for i, stage in enumerate(self.stages)]
+
 
 def torchvision_converter(config: list[int | str], batch_norm: bool):
     """A converter from torchvision's flat `features.N` layout, derived by walking the config."""
