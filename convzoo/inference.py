@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import fit_to_size, normalize
+from .data import DataError, fit_to_size, normalize
 from .data.augment import translate
 from .data.folder import decode_image
 from .data.pipelines import build_pipeline
@@ -43,8 +43,12 @@ def tta_predictor(mode: str) -> Callable[[nn.Module, torch.Tensor], torch.Tensor
     return predict
 
 
-def load_image(path: str | Path, meta: dict[str, Any]) -> torch.Tensor:
-    """An image file as the normalised 1 x C x H x W input the checkpoint's model was trained on."""
+def load_image(path: str | Path, meta: dict[str, Any], notes: list[str] | None = None) -> torch.Tensor:
+    """An image file as the normalised 1 x C x H x W input the checkpoint's model was trained on.
+
+    When the file's channels or size differ from the model's input, a line saying what was done is
+    appended to `notes` ("photo.jpg: RGB 640x480 read as grey 32x32, lenet5's input").
+    """
     in_chans, size = meta["in_chans"], meta["input_size"][-1]
     array = decode_image(path, in_chans)
     if meta.get("data_size"):  # an in-memory dataset: its size, then the model's (MNIST 28 -> 32)
@@ -55,27 +59,55 @@ def load_image(path: str | Path, meta: dict[str, Any]) -> torch.Tensor:
         x = torch.from_numpy(np.ascontiguousarray(build_pipeline(size, train=False)(array))).permute(2, 0, 1)[
             None
         ]
+    if notes is not None:
+        note = conversion_note(path, meta)
+        if note:
+            notes.append(note)
     return normalize(x, torch.tensor(meta["mean"]), torch.tensor(meta["std"]))
+
+
+def conversion_note(path: str | Path, meta: dict[str, Any]) -> str | None:
+    """What load_image did to the file to fit the model, in one line; None when nothing."""
+    from PIL import Image
+
+    with Image.open(path) as img:  # the header only
+        mode, (width, height) = img.mode, img.size
+    size = meta["input_size"][-1]
+    grey = meta["in_chans"] == 1
+    channels_change = grey != (mode in ("1", "L", "I", "I;16", "F", "LA"))
+    if not channels_change and (width, height) == (size, size):
+        return None
+    how = "grey" if grey else "RGB"
+    return f"{path}: {mode} {width}x{height} read as {how} {size}x{size}, the input {meta['model']} takes"
 
 
 @torch.inference_mode()
 def predict_images(
     model: nn.Module, meta: dict[str, Any], paths: Sequence[str | Path], k: int = 5
 ) -> list[dict]:
-    """For each image: [{"class", "index", "probability"}] of the top k classes."""
+    """For each image: {"image", "top": [{"class", "index", "probability"}] of the top k classes},
+    or {"image", "error"} for a file that cannot be read (the others are still predicted); a
+    "converted" entry says how an image was fitted to the model's input."""
     classes = meta.get("classes") or [str(i) for i in range(meta["num_classes"])]
     k = max(1, min(k, len(classes)))
     results = []
     for path in paths:
-        probs = model.eval()(load_image(path, meta)).float().softmax(1)[0]
+        notes: list[str] = []
+        try:
+            x = load_image(path, meta, notes)
+        except DataError as e:
+            results.append({"image": str(path), "error": str(e)})
+            continue
+        probs = model.eval()(x).float().softmax(1)[0]
         top = probs.topk(k)
-        results.append(
-            {
-                "image": str(path),
-                "top": [
-                    {"class": classes[i], "index": int(i), "probability": float(p)}
-                    for p, i in zip(top.values, top.indices, strict=True)
-                ],
-            }
-        )
+        item = {
+            "image": str(path),
+            "top": [
+                {"class": classes[i], "index": int(i), "probability": float(p)}
+                for p, i in zip(top.values, top.indices, strict=True)
+            ],
+        }
+        if notes:
+            item["converted"] = notes[0]
+        results.append(item)
     return results

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -56,6 +58,13 @@ def print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=None, default=str))
 
 
+def human_printer(args: argparse.Namespace) -> Callable[..., None]:
+    """print for the lines a person reads: stdout, or stderr under --json so that stdout holds
+    only the JSON."""
+    stream = sys.stderr if getattr(args, "json", False) else sys.stdout
+    return lambda *parts: print(*parts, file=stream)
+
+
 def card_of(name: str):
     from ..registry import UnknownModelError, model_card
 
@@ -63,3 +72,26 @@ def card_of(name: str):
         return model_card(name)
     except UnknownModelError as e:
         raise CliError(str(e)) from None
+
+
+def class_index(target: str | None, classes: list[str]) -> int | None:
+    """--target as a class index: a number 0..N-1 or one of the checkpoint's class names."""
+    if target is None:
+        return None
+    if target in classes:
+        return classes.index(target)
+    try:
+        index = int(target)
+    except ValueError:
+        index = -1
+    if not 0 <= index < len(classes):
+        shown = ", ".join(classes[:10]) + (" ..." if len(classes) > 10 else "")
+        raise CliError(
+            f"--target must be a class index 0..{len(classes) - 1} or a class name ({shown}), got {target!r}"
+        )
+    return index
+
+
+def class_names(meta: dict) -> list[str]:
+    """The checkpoint's class names ('0', '1', ... when it has none)."""
+    return list(meta.get("classes") or [str(i) for i in range(meta["num_classes"])])

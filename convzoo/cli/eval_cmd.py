@@ -1,27 +1,38 @@
-"""convzoo eval CHECKPOINT: top-1, top-5 and per-class accuracy on a dataset's test split
-(segmentation checkpoints: mIoU, Dice, pixel accuracy and per-class IoU)."""
+"""convzoo eval CHECKPOINT...: top-1, top-5 and per-class accuracy on a dataset's test split
+(segmentation checkpoints: mIoU, Dice, pixel accuracy and per-class IoU); several classifier
+checkpoints are evaluated as an ensemble (their probabilities averaged)."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from .common import CliError, print_json, require_positive
+from .common import CliError, human_printer, print_json, require_positive
 
 NAME = "eval"
-HELP = "evaluate a checkpoint written by `convzoo train`: top-1/top-5 and per-class accuracy (detectors: mAP)"
+HELP = (
+    "evaluate checkpoints written by `convzoo train` (files or run directories): top-1/top-5 and "
+    "per-class accuracy (detectors: mAP); several classifiers are averaged as an ensemble"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", help="a .safetensors checkpoint from a run directory")
+    parser.add_argument(
+        "checkpoints",
+        nargs="+",
+        metavar="CHECKPOINT",
+        help="a .safetensors checkpoint or a run directory; several: an ensemble averaging probabilities",
+    )
     parser.add_argument("--data", help="dataset name or image folder (default: the one it was trained on)")
-    parser.add_argument("--data-dir", help="folder with the dataset's original files")
+    parser.add_argument(
+        "--data-dir", help="folder with the dataset's files (default: the one it was trained on)"
+    )
     parser.add_argument(
         "--tta", choices=("none", "flip", "multicrop"), default="none", help="test-time augmentation"
     )
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--compile", action="store_true", help="torch.compile the model first")
-    parser.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N test images")
+    parser.add_argument("--limit", type=int, metavar="N", help="evaluate only N test images")
     parser.add_argument(
         "--tile",
         type=int,
@@ -33,24 +44,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
     from ..inference import tta_predictor
-    from ..train import load_checkpoint
+    from ..train.checkpoint import checkpoint_stats, data_source
     from ..train.compile import compile_model
+    from ..train.ensemble import load_ensemble
     from ..train.metrics import evaluate
+    from ..weights import WeightsMismatchError
 
     start = time.perf_counter()
+    say = human_printer(args)
     require_positive(batch_size=args.batch_size, limit=args.limit)
+    args.checkpoint = args.checkpoints[0]
     try:
-        model, meta = load_checkpoint(args.checkpoint)
+        model, meta = load_ensemble(args.checkpoints)
+        if len(args.checkpoints) > 1 and meta.get("task", "classification") != "classification":
+            raise CliError(f"ensembles are of classifiers; evaluate {meta['task']} checkpoints one at a time")
         if args.compile:
             model = compile_model(model)
         if meta.get("task") == "detection":
             from . import detection
 
             return detection.evaluate(args, model, meta)
-        data = args.data or meta["dataset"]
-        ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
+        data, data_dir = data_source(meta, args.data, args.data_dir)
+        ds = load_dataset(data, data_dir, in_chans=meta["in_chans"])
         ds.require_images("test")
-    except (DataError, ValueError, FileNotFoundError) as e:
+    except (DataError, ValueError, FileNotFoundError, WeightsMismatchError) as e:
         raise CliError(str(e)) from None
     if meta.get("task") == "segmentation":
         return _evaluate_segmentation(args, model, meta, ds, data, start)
@@ -61,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             f"{data} has {ds.num_classes} classes and {ds.in_chans} channels"
         )
     test = ds.test.subset(args.limit).resized(meta["input_size"][-1])
-    mean, std = ds.stats()
+    mean, std = checkpoint_stats(meta)
     result = evaluate(
         model, test.batches(args.batch_size, mean, std), ds.num_classes, predict=tta_predictor(args.tta)
     )
@@ -76,13 +93,15 @@ def run(args: argparse.Namespace) -> int:
         "count": result["count"],
         "tta": args.tta,
         "per_class": dict(zip(ds.classes, result["per_class"], strict=True)),
-        "checkpoint": args.checkpoint,
+        "checkpoint": args.checkpoint if len(args.checkpoints) == 1 else args.checkpoints,
     }
     width = max(len(c) for c in ds.classes)
-    print(f"{meta['model']} on {data} test ({result['count']} images, TTA {args.tta}):")
-    print(f"  top-1 {result['top1']:.2%}   top-5 {result['top5']:.2%}   loss {result['loss']:.4f}")
+    members = f", an ensemble of {len(args.checkpoints)}" if len(args.checkpoints) > 1 else ""
+    say(f"{meta['model']} on {data} test ({result['count']} images, TTA {args.tta}{members}):")
+    top5 = f"   top-5 {result['top5']:.2%}" if ds.num_classes > 5 else ""  # 100% below 6 classes
+    say(f"  top-1 {result['top1']:.2%}{top5}   loss {result['loss']:.4f}")
     for name, acc in summary["per_class"].items():
-        print(f"  {name.ljust(width)}  {acc:.2%}")
+        say(f"  {name.ljust(width)}  {acc:.2%}")
     if args.json:
         print_json(summary)
     return 0
@@ -122,13 +141,14 @@ def _evaluate_segmentation(args, model, meta, ds, data: str, start: float) -> in
     }
     width = max(len(c) for c in ds.classes)
     how = f"{args.tile}x{args.tile} tiles" if args.tile else "whole images"
-    print(f"{meta['model']} on {data} test ({result['images']} images, {how}):")
-    print(
+    say = human_printer(args)
+    say(f"{meta['model']} on {data} test ({result['images']} images, {how}):")
+    say(
         f"  mIoU {result['miou']:.4f}   Dice {result['dice']:.4f}   "
         f"pixel accuracy {result['pixel_acc']:.2%}   loss {result['loss']:.4f}"
     )
     for name, iou in summary["iou"].items():
-        print(f"  {name.ljust(width)}  IoU {iou:.4f}")
+        say(f"  {name.ljust(width)}  IoU {iou:.4f}")
     if args.json:
         print_json(summary)
     return 0

@@ -11,25 +11,33 @@ HELP = "save the penultimate-layer embeddings of a dataset (with labels) as .npz
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", help="a .safetensors checkpoint written by `convzoo train`")
+    parser.add_argument("checkpoint", help="a checkpoint written by `convzoo train`, or its run directory")
     parser.add_argument("--data", help="dataset name or image folder (default: the one it was trained on)")
-    parser.add_argument("--data-dir", help="folder with the dataset's original files")
+    parser.add_argument(
+        "--data-dir", help="folder with the dataset's files (default: the one it was trained on)"
+    )
     parser.add_argument("--out", required=True, help=".npz file to write")
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--limit", type=int, metavar="N", help="only the first N images of each split")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="only N images of each split (image folders: a seeded sample of every class)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
     from ..train import load_checkpoint
+    from ..train.checkpoint import checkpoint_stats, data_source
     from ..transfer.embeddings import extract_features, save_features
 
     require_positive(batch_size=args.batch_size, limit=args.limit)
     try:
         model, meta = load_checkpoint(args.checkpoint)
-        data = args.data or meta["dataset"]
-        ds = load_dataset(data, args.data_dir, in_chans=meta["in_chans"])
-        mean, std = torch_stats(meta)
+        data, data_dir = data_source(meta, args.data, args.data_dir)
+        ds = load_dataset(data, data_dir, in_chans=meta["in_chans"])
+        mean, std = checkpoint_stats(meta)
         arrays = {}
         for split_name, split in (("train", ds.train), ("test", ds.test)):
             split = split.subset(args.limit).resized(meta["input_size"][-1])
@@ -54,10 +62,3 @@ def run(args: argparse.Namespace) -> int:
             f"{summary['num_features']} written to {path}"
         )
     return 0
-
-
-def torch_stats(meta: dict):
-    """The normalisation the checkpoint's model was trained with."""
-    import torch
-
-    return torch.tensor(meta["mean"]), torch.tensor(meta["std"])

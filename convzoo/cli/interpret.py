@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from .common import CliError, print_json
+from .common import CliError, class_index, class_names, print_json
 
 NAME = "interpret"
 HELP = (
@@ -15,12 +16,12 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..interpret import METHODS
 
-    parser.add_argument("checkpoint", help="a .safetensors checkpoint written by `convzoo train`")
+    parser.add_argument("checkpoint", help="a checkpoint written by `convzoo train`, or its run directory")
     parser.add_argument("image", help="the image file to explain")
     parser.add_argument(
         "--method", choices=METHODS, default="gradcam", help="attribution method (default gradcam)"
     )
-    parser.add_argument("--target", type=int, help="class index to explain (default: the predicted class)")
+    parser.add_argument("--target", help="class to explain, by index or name (default: the predicted class)")
     parser.add_argument(
         "--layer", help="Grad-CAM layer (default: the last feature_info stage with a spatial map)"
     )
@@ -36,26 +37,33 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         model, meta = load_checkpoint(args.checkpoint)
-        image = load_image(args.image, meta)[0]
-        result = attribute(model, image, args.method, target=args.target, layer=args.layer)
+        classes = class_names(meta)
+        notes: list[str] = []
+        image = load_image(args.image, meta, notes)[0]
+        result = attribute(
+            model, image, args.method, target=class_index(args.target, classes), layer=args.layer
+        )
     except (DataError, ValueError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
-    classes = meta.get("classes")
+    for note in notes:
+        print(f"convzoo interpret: {note}", file=sys.stderr)
     path = save_overlay(image, result, args.out, classes)
     summary = {
         "out": str(path),
         "method": result.method,
         "layer": result.layer,
         "predicted": result.predicted,
+        "predicted_class": classes[result.predicted],
         "predicted_prob": result.predicted_prob,
         "target": result.target,
+        "target_class": classes[result.target],
         "target_prob": result.target_prob,
     }
-    if classes:
-        summary["predicted_class"] = classes[result.predicted]
-        summary["target_class"] = classes[result.target]
     if args.json:
         print_json(summary)
     else:
-        print(f"{result.method} map for class {result.target} ({result.target_prob:.1%}) written to {path}")
+        print(
+            f"{result.method} map for {classes[result.target]!r} ({result.target_prob:.1%}; predicted "
+            f"{classes[result.predicted]!r}, {result.predicted_prob:.1%}) written to {path}"
+        )
     return 0

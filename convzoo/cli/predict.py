@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .common import CliError, print_json, require_positive
 
@@ -12,7 +13,7 @@ HELP = "classify image files (or detect objects in them) with a checkpoint writt
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", help="a .safetensors checkpoint from a run directory")
+    parser.add_argument("checkpoint", help="a checkpoint written by `convzoo train`, or its run directory")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model first")
     parser.add_argument("--top-k", type=int, default=5, help="classes to show per image (default 5)")
@@ -53,16 +54,25 @@ def run(args: argparse.Namespace) -> int:
             results = predict_images(model, meta, args.images, args.top_k)
     except (DataError, ValueError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
+    failed = [item for item in results if "error" in item]
+    for item in results:
+        if "converted" in item:
+            print(f"convzoo predict: {item['converted']}", file=sys.stderr)
     if args.json:
         print_json(results)
-        return 0
-    for item in results:
-        print(item["image"])
-        if "mask" in item:
-            print(f"  mask {item['mask']}  overlay {item['overlay']}")
-            for name, fraction in item["pixels"].items():
-                print(f"  {fraction:7.2%}  {name}")
-            continue
-        for row in item["top"]:
-            print(f"  {row['probability']:7.2%}  {row['class']}")
+    else:
+        for item in results:
+            print(item["image"])
+            if "error" in item:
+                print(f"  error: {item['error']}")
+            elif "mask" in item:
+                print(f"  mask {item['mask']}  overlay {item['overlay']}")
+                for name, fraction in item["pixels"].items():
+                    print(f"  {fraction:7.2%}  {name}")
+            else:
+                for row in item["top"]:
+                    print(f"  {row['probability']:7.2%}  {row['class']}")
+    if failed:
+        print(f"convzoo predict: {len(failed)} of {len(results)} images could not be read", file=sys.stderr)
+        return 2
     return 0

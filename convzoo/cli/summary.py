@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "model",
         nargs="?",
-        help="registered model name (see `convzoo list`) or a checkpoint written by `convzoo train`",
+        help="registered model name (see `convzoo list`), a checkpoint or a run directory",
     )
     parser.add_argument(
         "--arch", metavar="SPEC", help="an architecture spec (.json/.yaml, `convzoo search export`)"
@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _summarize(model: str, input_size: tuple[int, int, int] | None) -> ModelSummary:
     """A registered model on shapes only, or the model a checkpoint holds at its training input size."""
-    if model.endswith(SPEC_SUFFIXES) or not (model.endswith(".safetensors") or Path(model).is_file()):
+    if model.endswith(SPEC_SUFFIXES) or not (
+        model.endswith(".safetensors") or Path(model).is_file() or Path(model).is_dir()
+    ):
         return summarize_registered(model, input_size)
     from ..train import load_checkpoint
 

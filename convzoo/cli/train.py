@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import CliError, print_json
+from .common import CliError, human_printer, print_json
 
 NAME = "train"
 HELP = "train a model on a dataset (default: mnist-mini, shipped with convzoo); writes a run directory"
@@ -77,8 +77,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, help="processes decoding image files (image folders only)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
-    parser.add_argument("--train-limit", type=int, metavar="N", help="use only the first N training images")
-    parser.add_argument("--test-limit", type=int, metavar="N", help="use only the first N test images")
+    parser.add_argument(
+        "--train-limit",
+        type=int,
+        metavar="N",
+        help="use only N training images (image folders: a seeded sample of every class)",
+    )
+    parser.add_argument(
+        "--test-limit",
+        type=int,
+        metavar="N",
+        help="use only N test images (image folders: a seeded sample of every class)",
+    )
     parser.add_argument(
         "--config", metavar="RUN.yaml", help="settings file (any TrainConfig field); flags win"
     )
@@ -120,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.model is None) == (getattr(args, "arch", None) is None):
         raise CliError("expected a MODEL or --arch SPEC, one of them")
     args.model = args.model or args.arch
+    say = human_printer(args)
     out = args.out
     try:
         layers = []
@@ -135,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         data_name = Path(cfg.data).name or "data"
         model_name = Path(cfg.model).stem if args.arch else cfg.model
         out = out or f"runs/{model_name}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        result = train(cfg, out, resume=args.resume)
+        result = train(cfg, out, resume=args.resume, log=say)
     except NonFiniteLossError as e:
         print(f"convzoo {args.command}: {e}", file=sys.stderr)
         return 1
@@ -160,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     if not main_rank:
         return 0
     summary = result.summary()
-    print(
+    say(
         f"{cfg.model} on {cfg.data}: {result.task.headline(summary)} "
         f"after {summary['epochs']} epoch{'s' if summary['epochs'] != 1 else ''} "
         f"in {summary['seconds']:.1f} s\n"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
-from .common import CliError, print_json, require_positive
+from .common import CliError, class_index, class_names, print_json, require_positive
 
 NAME = "visualize"
 HELP = (
@@ -15,13 +17,15 @@ WHAT = ("filters", "features", "class-model", "neighbours", "top-patches")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", help="a .safetensors checkpoint written by `convzoo train`")
+    parser.add_argument("checkpoint", help="a checkpoint written by `convzoo train`, or its run directory")
     parser.add_argument("--what", choices=WHAT, required=True)
     parser.add_argument("--image", help="image file (for --what features)")
     parser.add_argument(
         "--layer", help="layer whose maps to show (features; default: the first feature_info stage)"
     )
-    parser.add_argument("--target", type=int, default=0, help="class for --what class-model (default 0)")
+    parser.add_argument(
+        "--target", default="0", help="class for --what class-model, by index or name (default 0)"
+    )
     parser.add_argument("--steps", type=int, default=200, help="gradient-ascent steps for class-model")
     parser.add_argument("--out", required=True, help="PNG file to write")
     dataset = parser.add_argument_group("neighbours and top-patches (pictures over a dataset)")
@@ -48,16 +52,13 @@ def run(args: argparse.Namespace) -> int:
     from ..inference import load_image
     from ..interpret import class_model, feature_maps, first_layer_filters
     from ..interpret.plots import save_grid, save_image
+    from ..interpret.visualize import ClassModelWarning
     from ..train import load_checkpoint
 
     require_positive(steps=args.steps)
     try:
         model, meta = load_checkpoint(args.checkpoint)
-        classes = meta.get("classes") or [str(i) for i in range(meta["num_classes"])]
-        if not 0 <= args.target < meta["num_classes"]:
-            raise CliError(
-                f"--target must be a class index in [0, {meta['num_classes'] - 1}], got {args.target}"
-            )
+        classes = class_names(meta)
         if args.what == "filters":
             filters = first_layer_filters(model)
             title = f"{meta['model']}: {len(filters)} first-layer filters"
@@ -66,15 +67,21 @@ def run(args: argparse.Namespace) -> int:
             if not args.image:
                 raise CliError("--what features needs --image FILE")
             layer = args.layer or model.feature_info[0]["module"]
-            maps = feature_maps(model, load_image(args.image, meta)[0], layer)
+            notes: list[str] = []
+            maps = feature_maps(model, load_image(args.image, meta, notes)[0], layer)
+            for note in notes:
+                print(f"convzoo visualize: {note}", file=sys.stderr)
             path = save_grid(maps, args.out, f"{meta['model']}: {layer} ({len(maps)} maps)")
         elif args.what in ("neighbours", "top-patches"):
             path = dataset_picture(args, model, meta)
         else:
-            if not 0 <= args.target < len(classes):
-                raise CliError(f"--target must be a class index in 0..{len(classes) - 1}, got {args.target}")
-            image = class_model(model, args.target, tuple(meta["input_size"]), steps=args.steps)
-            path = save_image(image, args.out, f"class model of {classes[args.target]!r}")
+            target = class_index(args.target, classes)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ClassModelWarning)
+                image = class_model(model, target, tuple(meta["input_size"]), steps=args.steps)
+            for warning in caught:
+                print(f"convzoo visualize: {warning.message}", file=sys.stderr)
+            path = save_image(image, args.out, f"class model of {classes[target]!r}")
     except (DataError, ValueError, FileNotFoundError) as e:
         raise CliError(str(e)) from None
     if args.json:

@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import DataError, unwrap_worker_error
 from .pipelines import Pipeline, build_pipeline
+from .subsets import stratified_indices
 from .tensors import Batches, Plan, Split, normalize
 
 log = logging.getLogger("convzoo.data")
@@ -144,9 +145,13 @@ class FolderSplit(Split, torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
-    def subset(self, count: int | None) -> FolderSplit:
-        """The first `count` images (all when None)."""
-        return self if count is None else replace(self, samples=self.samples[:count])
+    def subset(self, count: int | None, seed: int = 0) -> FolderSplit:
+        """`count` images drawn with `seed`, each class in its share of the split (all when None):
+        sorted folders put whole classes first, so the first `count` files would be one class."""
+        if count is None:
+            return self
+        chosen = stratified_indices([label for _, label in self.samples], count, seed)
+        return replace(self, samples=[self.samples[i] for i in chosen])
 
     def resized(self, size: int) -> FolderSplit:
         """The split producing size x size images."""

@@ -126,8 +126,9 @@ class ArraySplit(Split):
         """The split with every image brought to size x size (see fit_to_size)."""
         return ArraySplit(fit_to_size(self.images, size), self.labels)
 
-    def subset(self, count: int | None) -> ArraySplit:
-        """The first `count` items (all when None)."""
+    def subset(self, count: int | None, seed: int = 0) -> ArraySplit:
+        """The first `count` items (all when None). The named datasets' files come shuffled, so
+        their first items are already a mixed sample; `seed` is for a uniform interface."""
         return self if count is None else ArraySplit(self.images[:count], self.labels[:count])
 
     def serve(

@@ -19,9 +19,12 @@ def checkpoint_images(
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     """(images N x C x H x W normalised as in training, labels, class names) of the first `limit`
     images of `split` ("train" or "test") of `data` (default: the dataset the checkpoint was trained on)."""
-    ds = load_dataset(data or meta["dataset"], data_dir, in_chans=meta["in_chans"])
+    from ..train.checkpoint import checkpoint_stats, data_source
+
+    name, folder = data_source(meta, data, data_dir)
+    ds = load_dataset(name, folder, in_chans=meta["in_chans"])
     part = (ds.train if split == "train" else ds.test).subset(limit).resized(meta["input_size"][-1])
-    mean, std = torch.tensor(meta["mean"]), torch.tensor(meta["std"])
+    mean, std = checkpoint_stats(meta)
     batches = list(part.batches(500, mean, std))
     if not batches:
         raise ValueError(f"the {split} split of {data or meta['dataset']} has no images")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -46,6 +48,10 @@ def feature_maps(model: nn.Module, image: torch.Tensor, layer: str) -> torch.Ten
     return out[0]
 
 
+class ClassModelWarning(UserWarning):
+    """The class-model ascent could not start where the paper starts (see class_model)."""
+
+
 def class_model(
     model: nn.Module,
     target: int,
@@ -59,6 +65,11 @@ def class_model(
 
     Gradient ascent on the input from a zero image (plus tiny noise), on the unnormalised class
     score rather than the softmax, as the paper does. Returns C x H x W.
+
+    A ReLU network can be flat at the zero image: when every unit of some layer is inactive there
+    (LeNet-5's modern variant trained on MNIST, whose zero is the mean digit) the gradient is
+    exactly zero and the ascent would never move. Then a ClassModelWarning says so and the ascent
+    starts from unit-variance noise (the scale of normalised data) instead.
     """
     size = tuple(input_size or model.default_input_size)
     model = model.eval()
@@ -66,14 +77,27 @@ def class_model(
     for p in trainable:
         p.requires_grad_(False)
     g = torch.Generator().manual_seed(seed)
-    image = (0.01 * torch.randn(1, *size, generator=g)).requires_grad_(True)
-    optimizer = torch.optim.SGD([image], lr=lr, momentum=0.9)
+    noise = torch.randn(1, *size, generator=g)
+
+    def score_of(image: torch.Tensor) -> torch.Tensor:
+        out = model(image)
+        return (out if isinstance(out, torch.Tensor) else out[0])[0, target]
+
     try:
+        image = (0.01 * noise).requires_grad_(True)
+        (grad,) = torch.autograd.grad(score_of(image), image)
+        if not bool(grad.abs().max() > 0):
+            warnings.warn(
+                "the class score's gradient is zero at the blank start image (every unit of a layer is "
+                "inactive there): starting from unit-variance noise instead",
+                ClassModelWarning,
+                stacklevel=2,
+            )
+            image = noise.clone().requires_grad_(True)
+        optimizer = torch.optim.SGD([image], lr=lr, momentum=0.9)
         for _ in range(steps):
             optimizer.zero_grad()
-            out = model(image)
-            score = (out if isinstance(out, torch.Tensor) else out[0])[0, target]
-            (-(score - l2 * image.square().sum())).backward()
+            (-(score_of(image) - l2 * image.square().sum())).backward()
             optimizer.step()
     finally:
         for p in trainable:

@@ -137,14 +137,44 @@ def check_meta(meta: dict[str, Any], path: str | Path) -> None:
         raise bad(f"'classes' must be {num_classes} names (one per output), got {shown}")
 
 
+CHECKPOINT_NAMES = ("best.safetensors", "last.safetensors")  # a run directory's, in order of preference
+
+
+def resolve_checkpoint(source: str | Path) -> Path:
+    """A checkpoint file, or a run directory (its checkpoints/best.safetensors, else last)."""
+    path = Path(source)
+    if path.is_dir():
+        for folder in (path / "checkpoints", path):
+            for name in CHECKPOINT_NAMES:
+                if (folder / name).is_file():
+                    return folder / name
+        raise FileNotFoundError(
+            f"{path} is a folder without checkpoints/{' or '.join(CHECKPOINT_NAMES)} (is it a run directory?)"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    return path
+
+
+def data_source(meta: dict[str, Any], data: str | None = None, data_dir: str | None = None):
+    """(dataset, data_dir) to evaluate a checkpoint on: the given ones, else those it was trained on."""
+    if data:
+        return data, data_dir
+    return meta["dataset"], data_dir or meta.get("data_dir")
+
+
+def checkpoint_stats(meta: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The normalisation (mean, std) the checkpoint's model was trained with."""
+    return torch.tensor(meta["mean"]), torch.tensor(meta["std"])
+
+
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the model a convzoo checkpoint was trained as and load its weights: (model, metadata)."""
+    """Rebuild the model a convzoo checkpoint (or run directory) was trained as and load its
+    weights: (model, metadata)."""
     from ..registry import create_model
     from ..weights import load_weights
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
+    path = resolve_checkpoint(path)
     try:
         meta = read_meta(path)
     except Exception as e:  # safetensors raises its own error types for non-safetensors files

@@ -45,7 +45,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile the model for training and evaluation
     augment: str = "auto"  # batched preset for in-memory data: auto (the dataset's), none, translate, ...
     image_size: int | None = None  # default: the dataset's size, brought up to the model's minimum
-    train_limit: int | None = None  # use only the first N training images
+    train_limit: int | None = None  # use only N training images (folders: seeded, stratified)
     test_limit: int | None = None
     eval_batch_size: int = 1000
     workers: int = 0  # decoding processes for image folders

@@ -56,3 +56,10 @@ def evaluate(
         "confusion": confusion,
         "count": count,
     }
+
+
+def accuracy_text(top1: float, top5: float | None, num_classes: int) -> str:
+    """'97.80% (top-5 99.50%)'; top-5 is left out below 6 classes, where it is 100% by construction."""
+    if top5 is None or num_classes <= 5:
+        return f"{top1:.2%}"
+    return f"{top1:.2%} (top-5 {top5:.2%})"

@@ -43,6 +43,7 @@ from torch.nn import functional as F
 
 from ..contract import ClassifierOutput
 from .distributed import DistContext
+from .metrics import accuracy_text
 from .metrics import evaluate as evaluate_classifier
 from .plots import plot_confusion, plot_curves
 from .rundir import METRIC_COLUMNS
@@ -182,7 +183,8 @@ class ClassificationTask(Task):
         return (
             f"epoch {row['epoch']:>3}/{self.cfg.epochs}  loss {row['train_loss']:.4f}  "
             f"train {row['train_top1']:.2%}  "
-            f"test {row['test_top1']:.2%} (top-5 {row['test_top5']:.2%})  lr {row['lr']:.2e}  "
+            f"test {accuracy_text(row['test_top1'], row['test_top5'], len(self.classes))}  "
+            f"lr {row['lr']:.2e}  "
             f"{row['train_seconds']:.1f}s  {row['images_per_s']:,.0f} img/s"
         )
 
@@ -193,7 +195,7 @@ class ClassificationTask(Task):
         return {"top1": final.get("top1"), "top5": final.get("top5"), "loss": final.get("loss")}
 
     def headline(self, summary: dict[str, Any]) -> str:
-        return f"test top-1 {summary['top1']:.2%} (top-5 {summary['top5']:.2%})"
+        return f"test top-1 {accuracy_text(summary['top1'], summary['top5'], len(self.classes))}"
 
     def write_pictures(self, root, history, evaluation, model, dataset) -> None:
         plot_curves(history, root / "curves.png")

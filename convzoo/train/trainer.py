@@ -24,7 +24,7 @@ from torch import nn
 from tqdm import tqdm
 
 from ..contract import ClassifierOutput
-from ..data import Dataset, FolderSplit, load_dataset
+from ..data import DATASETS, Dataset, FolderSplit, load_dataset
 from ..devices import resolve_device
 from ..registry import create_model, model_card
 from ..transfer.setup import prepare_transfer
@@ -94,6 +94,13 @@ class TrainResult:
         }
 
 
+def data_location(data: str, data_dir: str | None) -> str | None:
+    """The absolute folder a run's data came from (None: the default place of a named dataset), so
+    that `eval`, `features` ... find it from any working directory."""
+    folder = data_dir or (None if data in DATASETS else data)
+    return str(Path(folder).resolve()) if folder else None
+
+
 def steps_per_epoch(n: int, batch_size: int, world: int) -> int:
     """Optimizer steps in one pass over n items (a last batch smaller than the world size is dropped)."""
     return n // batch_size + (1 if n % batch_size >= max(1, world) else 0)
@@ -129,7 +136,11 @@ class Trainer:
             image_size=cfg.image_size,
             task=card.task,
         )
-        ds = replace(ds, train=ds.train.subset(cfg.train_limit), test=ds.test.subset(cfg.test_limit))
+        ds = replace(
+            ds,
+            train=ds.train.subset(cfg.train_limit, cfg.seed),
+            test=ds.test.subset(cfg.test_limit, cfg.seed),
+        )
         ds.require_images("train", "test")
         if isinstance(ds.train, FolderSplit):  # decoding processes for image files
             ds = replace(
@@ -402,6 +413,7 @@ class Trainer:
             "input_size": [self.dataset.in_chans, self.size, self.size],
             "data_size": self.data_size,
             "dataset": self.cfg.data,
+            "data_dir": data_location(self.cfg.data, self.cfg.data_dir),
             "classes": self.dataset.classes,
             "mean": list(self.dataset.mean),
             "std": list(self.dataset.std),

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from torch import nn
 
 from ..registry import model_card
+from ..train.checkpoint import resolve_checkpoint
 from ..weights import check_finite, read_state_dict
 from .finetune import plan_finetune
 from .init_from import init_from, vgg_progressive_keys
 from .pretrained import load_pretrained
-
-
-def resolve_weights_path(source: str) -> Path:
-    """A checkpoint file, or a run directory (its best checkpoint, else its last)."""
-    path = Path(source)
-    if path.is_dir():
-        for name in ("best.safetensors", "last.safetensors"):
-            if (path / "checkpoints" / name).is_file():
-                return path / "checkpoints" / name
-        raise FileNotFoundError(
-            f"{path} is a folder without checkpoints/best.safetensors or last.safetensors"
-        )
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    return path
 
 
 def is_vgg_state(state: dict) -> bool:
@@ -39,7 +24,7 @@ def prepare_transfer(model: nn.Module, cfg, log: Callable[[str], None] = print) 
     Returns the optimizer's learning-rate groups for fine-tuning, or None (train everything at cfg.lr).
     """
     if cfg.init_from:
-        source = resolve_weights_path(cfg.init_from)
+        source = resolve_checkpoint(cfg.init_from)
         state = read_state_dict(source)
         check_finite(state, str(source))
         keys = None
@@ -49,7 +34,7 @@ def prepare_transfer(model: nn.Module, cfg, log: Callable[[str], None] = print) 
         report = init_from(model, state, keys)
         log(f"init-from {cfg.init_from}: " + report.lines()[0])
     if cfg.weights:
-        report = load_pretrained(model, resolve_weights_path(cfg.weights))
+        report = load_pretrained(model, resolve_checkpoint(cfg.weights))
         for line in report.lines():
             log(f"weights {cfg.weights}: {line}")
     if not cfg.finetune:

@@ -74,7 +74,7 @@ def test_errors_are_one_line(run, tmp_path, capsys):
         main(["interpret", str(checkpoint), str(digit), "--target", "12", "--out", str(tmp_path / "x.png")])
         == 2
     )
-    assert "target class must be in 0..9" in capsys.readouterr().err
+    assert "--target must be a class index 0..9 or a class name" in capsys.readouterr().err
     assert main(["visualize", str(checkpoint), "--what", "features", "--out", str(tmp_path / "x.png")]) == 2
     assert "needs --image" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()

@@ -29,7 +29,7 @@ def test_linear_finetune_changes_only_the_final_layer(source_run, tmp_path, caps
     out = tmp_path / "ft"
     argv = ["finetune", "lenet5_modern", "--weights", str(source_run), "--mode", "linear", "--data", "shapes"]
     assert main([*argv, *TINY, "--out", str(out), "--json"]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # --json: the human lines go to stderr
     # shapes has 4 classes and RGB images: a new head, and the first convolution adapted to 3 channels
     assert "new number of classes: re-initialised head.fc.bias, head.fc.weight" in printed
     assert "new number of input channels: adapted c1.weight" in printed
