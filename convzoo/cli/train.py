@@ -31,6 +31,7 @@ FLAGS = {
     "train_limit": "train_limit",
     "test_limit": "test_limit",
     "init_from": "init_from",
+    "save": "save",
     # convzoo finetune's flags (absent from train's parser)
     "weights": "weights",
     "mode": "finetune",
@@ -103,6 +104,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="segmentation: plain pixel-wise cross-entropy instead of U-Net's weight map",
     )
     parser.add_argument(
+        "--save",
+        choices=("last", "best", "all"),
+        help="weights to keep: last (default), best (the epoch of highest test top-1), all (both)",
+    )
+    parser.add_argument(
+        "--keep-resume",
+        action="store_true",
+        help="keep the resume state (weights + optimizer) after the run finishes, to continue it later",
+    )
+    parser.add_argument(
         "--init-from",
         metavar="RUN_OR_CHECKPOINT",
         help="copy the layers this model shares with a trained one (VGG: the paper's progressive init)",
@@ -111,7 +122,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _settings(args: argparse.Namespace) -> dict:
     values = {field: getattr(args, flag, None) for flag, field in FLAGS.items()}
-    for field in ("download", "bf16", "channels_last", "compile"):  # store_true flags: absent = unset
+    # store_true flags: absent = unset
+    for field in ("download", "bf16", "channels_last", "compile", "keep_resume"):
         if getattr(args, field):
             values[field] = True
     if getattr(args, "no_weight_map", False):

@@ -137,11 +137,13 @@ def check_meta(meta: dict[str, Any], path: str | Path) -> None:
         raise bad(f"'classes' must be {num_classes} names (one per output), got {shown}")
 
 
-CHECKPOINT_NAMES = ("best.safetensors", "last.safetensors")  # a run directory's, in order of preference
+# A run directory's checkpoints, in order of preference: the final weights (what `train` reports),
+# else the best epoch's (train --save best).
+CHECKPOINT_NAMES = ("last.safetensors", "best.safetensors")
 
 
 def resolve_checkpoint(source: str | Path) -> Path:
-    """A checkpoint file, or a run directory (its checkpoints/best.safetensors, else last)."""
+    """A checkpoint file, or a run directory (its checkpoints/last.safetensors, else best)."""
     path = Path(source)
     if path.is_dir():
         for folder in (path / "checkpoints", path):

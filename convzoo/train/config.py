@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 OPTIMIZERS = ("sgd", "adamw")
+SAVE_MODES = ("last", "best", "all")  # which weights a run keeps (see Trainer.save)
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
 
 
@@ -52,6 +53,8 @@ class TrainConfig:
     threads: int | str = 0  # torch intra-op threads (0: leave torch's setting; auto: by measurement)
     seed: int = 0
     device: str = "auto"
+    save: str = "last"  # weights kept: last | best (the epoch of highest test top-1) | all (both)
+    keep_resume: bool = False  # keep the resume tensors (weights + optimizer) once the run has finished
     # transfer learning (convzoo finetune / --init-from); see convzoo.transfer
     weights: str | None = None  # checkpoint (convzoo run or torchvision/timm file) to start from
     finetune: str | None = None  # linear | partial | full
@@ -75,6 +78,8 @@ class TrainConfig:
             raise ValueError("fine-tuning needs the weights to start from (weights / --weights)")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
+        if self.save not in SAVE_MODES:
+            raise ValueError(f"save must be one of {', '.join(SAVE_MODES)}, got {self.save!r}")
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (validated)."""

@@ -69,7 +69,11 @@ class TrainResult:
 
     @property
     def checkpoint(self) -> Path | None:
-        return RunDir(self.run_dir).last if self.run_dir else None
+        """The run's final weights (last.safetensors), else its best (save="best")."""
+        if not self.run_dir:
+            return None
+        run = RunDir(self.run_dir)
+        return run.last if run.last.is_file() or not run.best.is_file() else run.best
 
     def summary(self) -> dict[str, Any]:
         """The CLI's JSON: model, dataset, epochs, seconds, the task's test metrics (classification:
@@ -393,6 +397,7 @@ class Trainer:
                 self.save(epoch)
                 for callback in self.callbacks:
                     callback(row, self.model)
+            self.finish()
         finally:
             self.write_plots()
         if not self.last_eval:  # resumed a finished run: report its final evaluation
@@ -423,8 +428,9 @@ class Trainer:
         }
 
     def save(self, epoch: int) -> None:
-        """Commit the epoch: resume tensors, last (and best) weights, metrics and the trainer state,
-        all in one snapshot switched in by one rename (see RunDir.commit)."""
+        """Commit the epoch: resume tensors, the weights cfg.save keeps (last; best, the highest
+        test top-1; all: both), metrics and the trainer state, all in one
+        snapshot switched in by one rename (see RunDir.commit)."""
         if not (self.run and self.dist.is_main):
             return
         meta = self.checkpoint_meta(epoch)
@@ -433,13 +439,16 @@ class Trainer:
         if self.ema is not None:
             tensors.update(prefixed("ema.", self.ema.state_dict()))
         weights = tensors_bytes(self.eval_model.state_dict(), meta)
-        files = {"resume.safetensors": tensors_bytes(tensors, meta), "last.safetensors": weights}
+        files = {"resume.safetensors": tensors_bytes(tensors, meta)}
         best = max(self.history, key=lambda r: r[f"test_{self.task.key_metric}"])
-        keep = ()
-        if best["epoch"] == epoch:
-            files["best.safetensors"] = weights
-        else:
-            keep = ("best.safetensors",)
+        keep = []
+        if self.cfg.save in ("last", "all"):
+            files["last.safetensors"] = weights
+        if self.cfg.save in ("best", "all"):
+            if best["epoch"] == epoch:
+                files["best.safetensors"] = weights
+            else:
+                keep.append("best.safetensors")
         files.update(metrics_files(self.history, self.task.metric_columns(self.dataset.classes)))
         state = {
             "epoch": epoch,
@@ -450,6 +459,18 @@ class Trainer:
             "optimizer": opt_rest,
         }
         self.run.commit(epoch, files, state, keep=keep)
+
+    def finish(self) -> None:
+        """After the last epoch: a last commit without the resume tensors (the weights plus the
+        optimizer's state, two to three times the weights), unless cfg.keep_resume."""
+        if not (self.run and self.dist.is_main) or self.cfg.keep_resume or not self.run.has_run():
+            return
+        state = self.run.read_state()
+        if state.get("resume_removed"):
+            return
+        kept = [name for name in state.get("files", {}) if name != "resume.safetensors"]
+        rest = {k: v for k, v in state.items() if k not in ("files", "epoch")}
+        self.run.commit(state["epoch"], {}, {**rest, "resume_removed": True}, keep=kept)
 
     def load_resume_state(self) -> None:
         """Restore weights, optimizer, scheduler, EMA and history from the run's newest commit
@@ -462,6 +483,11 @@ class Trainer:
             self.log(f"{self.run.root}: no completed epoch yet; starting from epoch 1")
             return
         state = self.run.read_state()
+        if state.get("resume_removed"):
+            raise ValueError(
+                f"{self.run.root} finished after epoch {state['epoch']} and its resume state was removed "
+                "then; to continue a run after it finishes, train it with --keep-resume"
+            )
         saved = state["config"]
         for key in ("model", "data", "batch_size", "seed"):
             if saved[key] != getattr(self.cfg, key):

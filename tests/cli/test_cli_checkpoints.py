@@ -156,3 +156,30 @@ def test_class_model_leaves_a_flat_start():
     start = torch.randn(1, 1, 32, 32, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         assert model(image[None])[0, 3] > model(start)[0, 3]  # the ascent moved uphill
+
+
+def test_a_finished_run_keeps_only_the_weights_it_was_asked_for(tmp_path, capsys):
+    args = [
+        "--data",
+        "shapes",
+        "--train-limit",
+        "64",
+        "--test-limit",
+        "32",
+        "--epochs",
+        "2",
+        "--threads",
+        "1",
+    ]
+    for save, kept in (("last", {"last"}), ("best", {"best"}), ("all", {"last", "best"})):
+        out = tmp_path / save
+        assert main(["train", "lenet5", *args, "--save", save, "--out", str(out), "--json"]) == 0
+        reported = json_only(capsys)["checkpoint"]
+        files = {p.name for p in (out / "checkpoints").iterdir()}
+        assert {n.removesuffix(".safetensors") for n in files if n.endswith(".safetensors")} == kept
+        assert reported == str(out / "checkpoints" / f"{sorted(kept)[-1]}.safetensors")
+        assert main(["eval", str(out), "--limit", "8"]) == 0  # a run directory finds what was kept
+        capsys.readouterr()
+    assert len(list((tmp_path / "last" / "snapshots").iterdir())) == 1  # the resume state is gone
+    assert main(["train", "lenet5", *args, "--epochs", "3", "--out", str(tmp_path / "last"), "--resume"]) == 2
+    assert "train it with --keep-resume" in capsys.readouterr().err

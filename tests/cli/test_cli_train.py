@@ -32,7 +32,21 @@ def last_json(capsys) -> dict:
 def test_train_eval_predict(tmp_path, capsys):
     out = tmp_path / "run"
     assert (
-        main(["train", "lenet5", *TINY, "--epochs", "1", "--batch-size", "32", "--out", str(out), "--json"])
+        main(
+            [
+                "train",
+                "lenet5",
+                *TINY,
+                "--epochs",
+                "1",
+                "--batch-size",
+                "32",
+                "--out",
+                str(out),
+                "--json",
+                "--keep-resume",
+            ]
+        )
         == 0
     )
     trained = last_json(capsys)
@@ -62,7 +76,7 @@ def test_train_eval_predict(tmp_path, capsys):
     probs = [row["probability"] for row in result["top"]]
     assert len(probs) == 3 and probs == sorted(probs, reverse=True) and sum(probs) <= 1.0 + 1e-6
 
-    # --resume continues the run (here to a second epoch).
+    # --resume continues the run (here to a second epoch; --keep-resume kept what it needs).
     assert main(["train", "lenet5", *TINY, "--out", str(out), "--resume", "--epochs", "2", "--json"]) == 0
     assert last_json(capsys)["epochs"] == 2
     assert len((out / "metrics.csv").read_text().splitlines()) == 3

@@ -34,7 +34,7 @@ def test_linear_finetune_changes_only_the_final_layer(source_run, tmp_path, caps
     assert "new number of classes: re-initialised head.fc.bias, head.fc.weight" in printed
     assert "new number of input channels: adapted c1.weight" in printed
     assert "frozen: 8 tensors; trainable: 2 tensors" in printed
-    before = read_tensors(source_run / "checkpoints" / "best.safetensors")
+    before = read_tensors(source_run / "checkpoints" / "last.safetensors")
     after = read_tensors(out / "checkpoints" / "last.safetensors")
     assert torch.equal(before["c3.weight"], after["c3.weight"]) and torch.equal(
         before["head.f6.weight"], after["head.f6.weight"]
@@ -46,7 +46,7 @@ def test_linear_finetune_replaces_the_final_layer_for_the_same_classes(source_ru
     argv = ["finetune", "lenet5_modern", "--weights", str(source_run), "--mode", "linear"]
     assert main([*argv, *TINY, "--out", str(tmp_path / "ft")]) == 0
     assert "linear: a fresh 10-way final layer" in capsys.readouterr().out
-    before = read_tensors(source_run / "checkpoints" / "best.safetensors")
+    before = read_tensors(source_run / "checkpoints" / "last.safetensors")
     after = read_tensors(tmp_path / "ft" / "checkpoints" / "last.safetensors")
     assert torch.equal(before["c1.weight"], after["c1.weight"])
     assert not torch.allclose(before["head.fc.weight"], after["head.fc.weight"], atol=0.05)

@@ -19,7 +19,17 @@ from convzoo.train import Trainer, resolve_config, train
 from convzoo.train.checkpoint import read_meta, read_tensors
 from convzoo.train.rundir import RunDir
 
-TINY = dict(data="mnist-mini", train_limit=64, test_limit=32, epochs=2, batch_size=32, threads=1)
+# every checkpoint kept (last, best, and the resume state after the end) so that all are checked
+TINY = dict(
+    data="mnist-mini",
+    train_limit=64,
+    test_limit=32,
+    epochs=2,
+    batch_size=32,
+    threads=1,
+    save="all",
+    keep_resume=True,
+)
 TIMING = ("train_seconds", "eval_seconds", "elapsed", "images_per_s")
 
 
@@ -187,7 +197,8 @@ def hook(label):
         os.kill(os.getpid(), signal.SIGKILL)
 set_step_hook(hook)
 sys.exit(main(["train", "lenet5_modern", "--train-limit", "64", "--test-limit", "32", "--epochs", "2",
-               "--batch-size", "32", "--threads", "1", "--out", sys.argv[2]]))
+               "--batch-size", "32", "--threads", "1", "--save", "all", "--keep-resume",
+               "--out", sys.argv[2]]))
 """
 
 

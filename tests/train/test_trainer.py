@@ -66,7 +66,8 @@ def test_short_run_learns_and_writes_its_run_directory(tmp_path):
 
 
 def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path):
-    cfg = small(ema_decay=0.9, train_limit=320)  # AdamW state and the EMA must come back too
+    # AdamW state and the EMA must come back too; the resume tensors are kept to compare them
+    cfg = small(ema_decay=0.9, train_limit=320, keep_resume=True)
     whole = train(cfg, tmp_path / "whole")
 
     def crash(row, model):
