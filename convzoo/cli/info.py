@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     card = card_of(args.model)
     if args.json:
-        print_json(card.to_dict())
+        print_json({**card.to_dict(), "recipe": recipe_dict(card.family)})
         return 0
     lines = [
         f"{card.name} ({card.family})",
@@ -34,5 +34,44 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"  loads       {library} {name} checkpoints")
     if card.notes:
         lines.append(f"  notes       {card.notes}")
+    lines += recipe_lines(card.family)
     print("\n".join(lines))
     return 0
+
+
+def recipe_lines(family: str) -> list[str]:
+    """The family's recipes: the paper's in its words, the settings train uses, the small-data one."""
+    import textwrap
+
+    from ..train.recipes import family_recipe
+
+    recipe = family_recipe(family)
+    if recipe is None:
+        return []
+
+    def wrapped(label: str, text: str) -> list[str]:
+        body = textwrap.wrap(text, 96)
+        return [f"  {label:<16}{body[0]}", *(f"  {'':<16}{line}" for line in body[1:])]
+
+    def settings(values: dict) -> str:
+        return ", ".join(f"{k}={v}" for k, v in values.items())
+
+    lines = wrapped("recipe (paper)", f"{recipe.source}: {recipe.text}")
+    lines += wrapped("  as settings", settings(recipe.paper))
+    if recipe.deviation:
+        lines += wrapped("  differs", recipe.deviation)
+    lines += wrapped("recipe (small)", settings(recipe.small))
+    lines.append(f"  {'':<16}(train uses small on the named datasets, paper on image folders; --recipe)")
+    return lines
+
+
+def recipe_dict(family: str) -> dict | None:
+    from ..train.recipes import family_recipe
+
+    recipe = family_recipe(family)
+    if recipe is None:
+        return None
+    return {
+        "source": recipe.source, "text": recipe.text, "paper": recipe.paper,
+        "small": recipe.small, "deviation": recipe.deviation,
+    }  # fmt: skip

@@ -32,6 +32,7 @@ FLAGS = {
     "test_limit": "test_limit",
     "init_from": "init_from",
     "save": "save",
+    "recipe": "recipe",
     # convzoo finetune's flags (absent from train's parser)
     "weights": "weights",
     "mode": "finetune",
@@ -54,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "a VOC folder, a COCO instances_*.json or YOLO images/ + labels/")  # fmt: skip
     parser.add_argument("--data-dir", help="folder with the dataset's original files")
     parser.add_argument("--download", action="store_true", help="fetch missing dataset files (checksummed)")
+    parser.add_argument(
+        "--recipe",
+        choices=("paper", "small"),
+        help="the family's recipe: the paper's, or the small-data one "
+        "(default: small for the named datasets, paper for image folders; see `convzoo info MODEL`)",
+    )
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float, help="peak learning rate")

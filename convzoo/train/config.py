@@ -13,8 +13,11 @@ from typing import Any
 
 import yaml
 
+from .recipes import FAMILY_RECIPES
+
 OPTIMIZERS = ("sgd", "adamw")
 SAVE_MODES = ("last", "best", "all")  # which weights a run keeps (see Trainer.save)
+RECIPES = ("auto", "paper", "small")
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
 
 
@@ -53,6 +56,8 @@ class TrainConfig:
     threads: int | str = 0  # torch intra-op threads (0: leave torch's setting; auto: by measurement)
     seed: int = 0
     device: str = "auto"
+    portable_kernels: bool = False  # baseline CPU kernels: the same numbers on every x86-64 machine
+    recipe: str = "auto"  # the family's recipe: paper | small (auto: small for in-memory datasets)
     save: str = "last"  # weights kept: last | best (the epoch of highest test top-1) | all (both)
     keep_resume: bool = False  # keep the resume tensors (weights + optimizer) once the run has finished
     # transfer learning (convzoo finetune / --init-from); see convzoo.transfer
@@ -78,6 +83,8 @@ class TrainConfig:
             raise ValueError("fine-tuning needs the weights to start from (weights / --weights)")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
+        if self.recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
         if self.save not in SAVE_MODES:
             raise ValueError(f"save must be one of {', '.join(SAVE_MODES)}, got {self.save!r}")
 
@@ -189,51 +196,6 @@ def check_values(cfg: TrainConfig) -> None:
     resolve_device(cfg.device)
 
 
-# Per-family recipes, over TrainConfig's defaults (SGD + Nesterov, cosine, warmup, label smoothing).
-FAMILY_RECIPES: dict[str, dict[str, Any]] = {
-    # Small and BN-free: AdamW with a one-cycle schedule converges in a few epochs. Whether LeNet's
-    # small layers gain from a second thread depends on the machine's load: measured at the start
-    # of each run (convzoo.train.threads).
-    "lenet": dict(
-        optimizer="adamw",
-        lr=6e-3,
-        weight_decay=1e-4,
-        schedule="onecycle",
-        warmup_epochs=0.0,
-        batch_size=64,
-        epochs=12,
-        label_smoothing=0.0,
-        threads="auto",
-    ),
-    # Depthwise convolutions run faster channels_last: a MobileNet v2 / v3-Small training step took
-    # 0.68x / 0.78x the contiguous step's time in interleaved trials (benchmarks/RESULTS-speed.md);
-    # EfficientNet-B0 gained nothing (1.00x) and keeps the default, as does bf16 (no native bfloat16
-    # on the AVX2 CPUs measured).
-    "mobilenet": dict(channels_last=True),
-    "alexnet": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
-    "zfnet": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
-    "vgg": dict(lr=0.01, epochs=30, warmup_epochs=2.0),
-    "nin": dict(lr=0.02, epochs=30, warmup_epochs=2.0),
-    # Ronneberger et al. Sec. 3: SGD with momentum 0.99 and one large tile per batch (so that "a
-    # large number of the previously seen training samples determine the update"); no learning
-    # rate is given.
-    "unet": dict(
-        optimizer="sgd", momentum=0.99, nesterov=False, lr=0.01, batch_size=1, schedule="constant",
-        warmup_epochs=0.0, weight_decay=0.0, label_smoothing=0.0, epochs=20, eval_batch_size=8,
-    ),
-    "fpn": dict(
-        optimizer="adamw", lr=1e-3, weight_decay=1e-4, batch_size=8, schedule="cosine", warmup_epochs=1.0,
-        label_smoothing=0.0, epochs=20, eval_batch_size=16,
-    ),
-    # Redmon et al. Sec. 2.2: batch 64, momentum 0.9, decay 0.0005, learning rate 1e-2 after a
-    # warm-up from 1e-3, 135 epochs (the paper steps it down to 1e-3 and 1e-4; cosine here).
-    "yolo": dict(
-        optimizer="sgd", momentum=0.9, nesterov=False, lr=0.01, weight_decay=5e-4, batch_size=64,
-        schedule="cosine", warmup_epochs=2.0, label_smoothing=0.0, epochs=135, eval_batch_size=64,
-    ),
-}  # fmt: skip
-
-
 # Adjustments of a recipe for one dataset, keyed by (family or model name, dataset). The LeNet
 # recipe is tuned on mnist-mini (6,000 images): the 60,000-image MNIST-likes get 6 epochs, and the
 # paper's lenet5 (scaled tanh, RBF output) a lower peak rate there, where 6e-3 makes it unstable.
@@ -261,13 +223,24 @@ DATASET_RECIPES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def recipe_for(model: str, data: str = "mnist-mini") -> dict[str, Any]:
-    """The default recipe's overrides for a model on a dataset: its family's, then the dataset rows."""
+def default_recipe(data: str) -> str:
+    """'small' for the in-memory datasets (mnist-mini, the MNIST-likes, CIFAR, shapes), 'paper' for
+    image folders, the ImageNet-like data the papers trained on."""
+    from ..data import DATASETS
+
+    return "small" if data in DATASETS else "paper"
+
+
+def recipe_for(model: str, data: str = "mnist-mini", recipe: str = "auto") -> dict[str, Any]:
+    """The default recipe's overrides for a model on a dataset: its family's paper or small-data
+    recipe (see convzoo.train.recipes), then the dataset rows."""
     from ..registry import model_card
 
     family = model_card(model).family
+    which = default_recipe(data) if recipe == "auto" else recipe
+    found = FAMILY_RECIPES.get(family)
     return {
-        **FAMILY_RECIPES.get(family, {}),
+        **(found.settings(which) if found else {}),
         **DATASET_RECIPES.get((family, data), {}),
         **DATASET_RECIPES.get((model, data), {}),
     }
@@ -280,7 +253,8 @@ def resolve_config(model: str, *layers: dict[str, Any]) -> TrainConfig:
     for layer in layers:
         chosen.update({k: v for k, v in layer.items() if v is not None})
     check_keys(chosen)
-    values = {"model": model, **recipe_for(model, chosen.get("data", TrainConfig.data)), **chosen}
+    data, recipe = chosen.get("data", TrainConfig.data), chosen.get("recipe", TrainConfig.recipe)
+    values = {"model": model, **recipe_for(model, data, recipe), **chosen}
     return TrainConfig(**values)
 
 

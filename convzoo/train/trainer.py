@@ -40,6 +40,7 @@ from .checkpoint import (
 from .compile import compile_model
 from .config import TrainConfig, write_config
 from .distributed import DistContext
+from .kernels import pin_portable_kernels
 from .lock import RunLock
 from .rundir import CheckpointError, RunDir, metrics_files
 from .schedule import build_optimizer, build_scheduler
@@ -124,6 +125,8 @@ class Trainer:
         log: Callable[[str], None] = print,
     ) -> None:
         self.cfg, self.callbacks = cfg, list(callbacks)
+        if cfg.portable_kernels:  # before any kernel runs (see convzoo.train.kernels)
+            pin_portable_kernels(log)
         self.device = resolve_device(cfg.device)
         self.dist = DistContext.from_env(self.device)
         if cfg.threads and cfg.threads != AUTO:
