@@ -153,7 +153,8 @@ class SegSplit(Split):
         images = images.round().clamp(0, 255).to(torch.uint8)
         return SegSplit(images, nearest(self.masks), nearest(self.instances))
 
-    def subset(self, count: int | None) -> SegSplit:
+    def subset(self, count: int | None, seed: int = 0) -> SegSplit:
+        """The first `count` items (generated data, already mixed; `seed` for a uniform interface)."""
         if count is None:
             return self
 

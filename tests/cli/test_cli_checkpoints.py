@@ -34,6 +34,9 @@ def fashion_runs(shared_data, tmp_path_factory):
     return runs
 
 
+SHAPES_TINY = ["--data", "shapes", "--train-limit", "64", "--test-limit", "32", "--threads", "1"]
+
+
 def json_only(capsys) -> dict:
     """The command's stdout, which under --json must be exactly one JSON document."""
     return json.loads(capsys.readouterr().out)
@@ -121,18 +124,7 @@ def test_interpret_names_classes(fashion_runs, tmp_path, capsys):
 
 
 def test_json_keeps_stdout_machine_readable(tmp_path, capsys):
-    args = [
-        "--data",
-        "shapes",
-        "--train-limit",
-        "64",
-        "--test-limit",
-        "32",
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-    ]
+    args = [*SHAPES_TINY, "--epochs", "1"]
     assert main(["train", "lenet5", *args, "--out", str(tmp_path / "r"), "--json"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["epochs"] == 1  # nothing else on stdout
@@ -159,18 +151,7 @@ def test_class_model_leaves_a_flat_start():
 
 
 def test_a_finished_run_keeps_only_the_weights_it_was_asked_for(tmp_path, capsys):
-    args = [
-        "--data",
-        "shapes",
-        "--train-limit",
-        "64",
-        "--test-limit",
-        "32",
-        "--epochs",
-        "2",
-        "--threads",
-        "1",
-    ]
+    args = [*SHAPES_TINY, "--epochs", "2"]
     for save, kept in (("last", {"last"}), ("best", {"best"}), ("all", {"last", "best"})):
         out = tmp_path / save
         assert main(["train", "lenet5", *args, "--save", save, "--out", str(out), "--json"]) == 0

@@ -29,9 +29,9 @@ def last_json(capsys) -> dict:
 def test_train_eval_predict_a_unet(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "unet_small", *TINY, "--out", str(out), "--json"]) == 0
-    printed = capsys.readouterr().out
-    assert "unet_small on shapes-seg: test mIoU " in printed and "overlays.png" in printed
-    trained = json.loads(printed.strip().splitlines()[-1])
+    captured = capsys.readouterr()  # --json: the JSON on stdout, the lines a person reads on stderr
+    assert "unet_small on shapes-seg: test mIoU " in captured.err and "overlays.png" in captured.err
+    trained = json.loads(captured.out)
     assert {"miou", "dice", "pixel_acc", "iou", "best_miou"} <= trained.keys()
     checkpoint = trained["checkpoint"]
 

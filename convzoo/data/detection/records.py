@@ -99,7 +99,8 @@ class DetectionSplit:
     def __len__(self) -> int:
         return len(self.records)
 
-    def subset(self, limit: int | None) -> DetectionSplit:
+    def subset(self, limit: int | None, seed: int = 0) -> DetectionSplit:
+        """The first `limit` records (`seed` for the interface the trainer calls)."""
         return self if not limit or limit >= len(self) else DetectionSplit(self.records[:limit], self.size)
 
     def resized(self, size: int) -> DetectionSplit:
