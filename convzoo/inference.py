@@ -67,15 +67,18 @@ def load_image(path: str | Path, meta: dict[str, Any], notes: list[str] | None =
 
 
 def conversion_note(path: str | Path, meta: dict[str, Any]) -> str | None:
-    """What load_image did to the file to fit the model, in one line; None when nothing."""
+    """What load_image did to the file beyond the model's own preprocessing, in one line; None when
+    nothing: another number of channels, or (for a model trained on in-memory images, such as
+    MNIST's 28x28) another size than its training images'. Image-folder models resize every file."""
     from PIL import Image
 
     with Image.open(path) as img:  # the header only
         mode, (width, height) = img.mode, img.size
-    size = meta["input_size"][-1]
+    size, native = meta["input_size"][-1], meta.get("data_size")
     grey = meta["in_chans"] == 1
     channels_change = grey != (mode in ("1", "L", "I", "I;16", "F", "LA"))
-    if not channels_change and (width, height) == (size, size):
+    size_change = native is not None and (width, height) != (native, native)
+    if not (channels_change or size_change):
         return None
     how = "grey" if grey else "RGB"
     return f"{path}: {mode} {width}x{height} read as {how} {size}x{size}, the input {meta['model']} takes"
