@@ -33,12 +33,15 @@ _LOADED = False
 class UnknownModelError(KeyError):
     """An unregistered model name; the message lists the closest registered names."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str] | None = None) -> None:
+        """UnknownModelError(name, suggestions), or UnknownModelError(message) for a whole message."""
         self.name, self.suggestions = name, suggestions
         super().__init__(self.message("see convzoo.list_models()"))
 
     def message(self, listing: str) -> str:
         """The message, pointing at `listing` (the Python call or the CLI command) when nothing is close."""
+        if self.suggestions is None:
+            return self.name
         hint = f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else listing
         return f"unknown model {self.name!r}; {hint}"
 

@@ -32,6 +32,8 @@ NEEDS_MORE = {
     "torchrun": "torch's distributed launcher",
     "digit.png": "an image of the reader's",
 }
+# Arguments naming files an earlier command (or the reader) makes: such commands are not quick ones.
+FILE_SUFFIXES = {".safetensors", ".pth", ".yaml", ".yml", ".json", ".npz", ".png", ".jpg"}
 # Commands quick enough for the default run (a few seconds each on two cores).
 QUICK = ("summary", "design", "info", "list")
 
@@ -45,7 +47,7 @@ def readme_commands() -> list[tuple[list[str], str, str]]:
     command in the README's shell blocks, `.venv/bin/convzoo`, `&&` chains and `-m convzoo` included."""
     found = []
     for block in shell_blocks(README):
-        for line in block.splitlines():
+        for line in block.replace("\\\n", " ").splitlines():  # continuation lines joined
             code, _, comment = line.partition("  #")
             for part in code.split("&&"):
                 words = shlex.split(part, comments=True)
@@ -90,7 +92,7 @@ def quick_commands() -> list[tuple[list[str], str]]:
         (argv, comment)
         for argv, comment, _ in COMMANDS
         if argv[0] in QUICK and not any(p in argv for p in PLACEHOLDERS) and "--out" not in argv
-        and not any(Path(a).suffix == ".safetensors" for a in argv)
+        and not any(Path(a).suffix in FILE_SUFFIXES for a in argv)  # made by an earlier command
     ]  # fmt: skip
 
 

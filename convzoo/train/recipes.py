@@ -323,6 +323,14 @@ FAMILY_RECIPES: dict[str, Recipe] = {
         ),
         deviation="no Mixup, CutMix, RandAugment or random erasing",
     ),
+    "blockqnn": Recipe(
+        "Zhong et al. 2018, Sec. 4",
+        "the best blocks of the Q-learning search are stacked into a full network that is trained from "
+        "scratch on CIFAR-10 and ImageNet; here with ResNet's CIFAR-10 schedule: SGD, momentum 0.9, "
+        "weight decay 1e-4, batch 128, rate 0.1 divided by 10 twice, 4-pixel padding with crops and flips",
+        _imagenet_sgd(0.1, 128, 164, 1e-4),
+        deviation="the paper's final-training hyperparameters are not restated: ResNet's CIFAR recipe",
+    ),
     "yolo": Recipe(
         "Redmon et al. 2016, Sec. 2.2",
         "135 epochs on VOC 2007+2012, batch 64, momentum 0.9, weight decay 5e-4; rate raised from 1e-3 to "

@@ -49,7 +49,9 @@ def steps_run(family: str):
     card = convzoo.model_card(model)
     if card.task != "classification":
         pytest.skip(f"{family} is a {card.task} family: its recipe trains with its task's data")
-    cfg = resolve_config(model, {"train_limit": 1024, "test_limit": 256, "epochs": 3, "batch_size": 16, "threads": 1})
+    cfg = resolve_config(
+        model, {"train_limit": 1024, "test_limit": 256, "epochs": 3, "batch_size": 16, "threads": 1}
+    )
     threads = torch.get_num_threads()
     try:
         result = train(cfg, log=lambda _line: None)
