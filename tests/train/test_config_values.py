@@ -79,3 +79,11 @@ def test_a_bad_config_file_value_leaves_nothing_behind(tmp_path, capsys):
     assert main(["train", "lenet5", "--config", str(tmp_path / "run.yaml"), "--out", str(out)]) == 2
     assert "momentum must be in [0, 1), got 7.0" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_broken_yaml_is_one_line_naming_where(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("epochs: 2\nlr: [1\n")
+    with pytest.raises(ValueError) as err:
+        read_config_file(path)
+    assert "\n" not in str(err.value) and str(err.value).startswith(f"{path}: not valid YAML at line 3")
