@@ -118,6 +118,11 @@ class Classifier(nn.Module):
         self.num_classes = num_classes
 
 
+def stem_then_stages(stem: nn.Module, stages: nn.Sequential) -> list[tuple[str, nn.Module]]:
+    """The stage sequence of a `stages(stem(x))` forward_features: stem, stages.0, stages.1, ..."""
+    return [("stem", stem), *((f"stages.{i}", stage) for i, stage in enumerate(stages))]
+
+
 def feature_indices(indices: int | Sequence[int] | None, count: int) -> list[int]:
     """timm's meaning of `indices` over `count` stages: None all, n the last n, a sequence those."""
     if indices is None:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..contract import Classifier
+from ..contract import Classifier, stem_then_stages
 from ..layers.drop import DropPath
 from ..layers.heads import ClassifierHead
 from ..layers.norm import LayerNorm2d
@@ -144,6 +144,9 @@ class ConvNeXt(Classifier):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         return self.stages(self.stem(x))
+
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return stem_then_stages(self.stem, self.stages)
 
 
 _BLOCK_PARTS = {"0": "dwconv", "2": "norm", "3": "pwconv1", "5": "pwconv2"}

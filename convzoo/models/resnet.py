@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..contract import Classifier
+from ..contract import Classifier, stem_then_stages
 from ..layers import ClassifierHead, ConvNormAct, DropPath, SqueezeExcite
 from ..layers.shortcut import ZeroPadShortcut
 from ..registry import register_model
@@ -257,7 +257,7 @@ class ResNet(Classifier):
         return self.stages(self.stem(x))
 
     def stage_sequence(self) -> list[tuple[str, nn.Module]]:
-        return [("stem", self.stem), *((f"stages.{i}", stage) for i, stage in enumerate(self.stages))]
+        return stem_then_stages(self.stem, self.stages)
 
 
 # Converters: torchvision's (and Cadene's / timm's legacy SENet) layerN.M blocks -> stages.N-1.M.

@@ -1,5 +1,5 @@
-"""forward_intermediates (timm's meaning) in the stage loops of ResNet and VGG, and backbone models
-built on it exporting with torch.export."""
+"""forward_intermediates (timm's meaning) in the stage loops of ResNet, VGG and ConvNeXt,
+and backbone models built on it exporting with torch.export."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import torch
 from convzoo import create_model
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet20", "vgg11"])
+@pytest.mark.parametrize("name", ["resnet18", "resnet20", "vgg11", "convnext_tiny"])
 def test_intermediates_match_feature_info_and_the_last_is_forward_features(name):
     model = create_model(name).eval()
-    side = model.min_input_size * 2 if model.min_input_size > 16 else 32
+    side = 64  # a multiple of every reduction: each map's side is exactly side / reduction
     x = torch.randn(1, model.in_chans, side, side)
     final, maps = model.forward_intermediates(x)
     assert len(maps) == len(model.feature_info)
