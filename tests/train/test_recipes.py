@@ -13,8 +13,9 @@ from convzoo.cli import main
 from convzoo.train import FAMILY_RECIPES, TrainConfig, recipe_for, resolve_config, train
 
 FAMILIES = sorted({convzoo.model_card(n).family for n in convzoo.list_models()})
-# Smallest classifiers that train a few hundred steps in seconds on two CPU cores.
-FAST = {"lenet", "highway", "mobilenet", "resnet", "squeezenet", "nin"}
+# Smallest classifiers that train a few hundred steps in seconds on two CPU cores and beat chance
+# in them (nin_cifar and squeezenet1_1 were still at chance after 192 steps: the slow run).
+FAST = {"lenet", "highway", "mobilenet", "resnet"}
 
 
 def smallest(family: str) -> str:
