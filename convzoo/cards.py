@@ -99,3 +99,13 @@ class ModelCard:
             "compatible": dict(self.compatible),
             "notes": self.notes,
         }
+
+
+def top_errors(
+    top1: float, top5: float | None, note: str, dataset: str = "ILSVRC-2012", split: str = "val"
+) -> tuple[PaperResult, ...]:
+    """The top-1 and (when the paper gives it) top-5 error of one evaluation, as PaperResults."""
+    results = [PaperResult("top-1 error", top1, dataset, split, note)]
+    if top5 is not None:
+        results.append(PaperResult("top-5 error", top5, dataset, split, note))
+    return tuple(results)

@@ -43,25 +43,61 @@ def check_image_batch(model_name: str, x: torch.Tensor, in_chans: int, min_size:
         )
 
 
-class Classifier(nn.Module):
-    """Base of every classifier: the input check, forward, and head handling of the contract.
+class ImageModel(nn.Module):
+    """What every model of the zoo declares: classes, input channels, default and minimum input size.
 
-    A family sets `self.head` to a module with `fc` (the final layer), `reset(num_classes)` and
-    `forward(x, pre_logits=False)`, and implements `forward_features`.
+    `default_input_size` is (H, W) or (C, H, W) with C == in_chans; it is stored as (C, H, W).
     """
 
-    model_name: str = "classifier"
+    model_name: str = "model"
     num_classes: int
-    num_features: int
     in_chans: int
     default_input_size: tuple[int, int, int]
     min_input_size: int
-    feature_info: list[dict]
-    head: nn.Module
+
+    def __init__(
+        self,
+        num_classes: int,
+        in_chans: int,
+        default_input_size: tuple[int, int] | tuple[int, int, int],
+        min_input_size: int,
+    ) -> None:
+        super().__init__()
+        size = tuple(default_input_size)
+        if len(size) == 3:
+            if size[0] != in_chans:
+                raise ValueError(f"default_input_size {size} has {size[0]} channels, in_chans is {in_chans}")
+            size = size[1:]
+        if not (isinstance(num_classes, int) and num_classes >= 0):
+            raise ValueError(f"num_classes must be an int >= 0, got {num_classes!r}")
+        if not (isinstance(in_chans, int) and in_chans >= 1):
+            raise ValueError(f"in_chans must be an int >= 1, got {in_chans!r}")
+        if len(size) != 2 or not 1 <= min_input_size <= min(size):
+            raise ValueError(
+                f"default_input_size must be (H, W) with H, W >= min_input_size >= 1; "
+                f"got {tuple(default_input_size)} and min_input_size {min_input_size}"
+            )
+        self.num_classes, self.in_chans = num_classes, in_chans
+        self.default_input_size = (in_chans, *size)
+        self.min_input_size = min_input_size
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise ValueError unless x is a batch this model can take."""
         check_image_batch(self.model_name, x, self.in_chans, self.min_input_size)
+
+
+class Classifier(ImageModel):
+    """Base of every classifier: the input check, forward, and head handling of the contract.
+
+    A family calls `super().__init__(num_classes, in_chans, default_input_size, min_input_size)`,
+    sets `self.head` to a module with `fc` (the final layer), `reset(num_classes)` and
+    `forward(x, pre_logits=False)`, and implements `forward_features`.
+    """
+
+    model_name: str = "classifier"
+    num_features: int
+    feature_info: list[dict]
+    head: nn.Module
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -137,17 +173,10 @@ def feature_indices(indices: int | Sequence[int] | None, count: int) -> list[int
     return sorted(set(out))
 
 
-class DensePredictor(nn.Module):
+class DensePredictor(ImageModel):
     """Base of dense-prediction models: N x C x H x W -> N x num_classes x H' x W'."""
 
     model_name: str = "dense"
-    num_classes: int
-    in_chans: int
-    default_input_size: tuple[int, int, int]
-    min_input_size: int
-
-    def check_input(self, x: torch.Tensor) -> None:
-        check_image_batch(self.model_name, x, self.in_chans, self.min_input_size)
 
     def output_size(self, input_size: tuple[int, int]) -> tuple[int, int]:
         """Spatial size (H', W') of the output map for an input of size (H, W)."""

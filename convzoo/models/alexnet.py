@@ -69,10 +69,8 @@ class AlexNet(Classifier):
         ceil_mode: bool = False,
         drop_rate: float = 0.5,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 4096
-        self.default_input_size = (in_chans, input_size, input_size)
-        self.min_input_size = min_input_size
+        super().__init__(num_classes, in_chans, (input_size, input_size), min_input_size)
+        self.num_features = 4096
         self.features, width = conv_stack(rows, in_chans, lrn_groups=towers, ceil_mode=ceil_mode)
         self.feature_info = stack_feature_info(rows)
         self.head = MLPHead(width, 6, 4096, num_classes, drop_rate)

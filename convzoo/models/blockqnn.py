@@ -33,7 +33,7 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
 from ..layers.heads import ClassifierHead
-from ..registry import register_model
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Practical Block-wise Neural Network Architecture Generation",
@@ -252,12 +252,9 @@ class BlockQNN(Classifier):
         drop_rate: float = 0.0,
         max_layers: int = MAX_LAYERS,
     ) -> None:
-        super().__init__()
+        super().__init__(num_classes, in_chans, (template.input_size, template.input_size), 1)
         self.codes = parse_block(codes, max_layers)
         self.template = template
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, template.input_size, template.input_size)
-        self.min_input_size = 1
         filters = template.filters
         stem = [
             nn.Conv2d(in_chans, filters, 3, template.stem_stride, 1, bias=False),
@@ -330,11 +327,12 @@ _VARIANTS = (  # name, codes, Table 5: top-1 / top-5 error (%), ImageNet, N = 3
 _PARAMS = {"blockqnn_b": 41_986_344, "blockqnn_s": 18_830_760}
 
 
-def _register(name: str, codes: tuple, top1_err: float, top5_err: float) -> None:
+def blockqnn_card(name: str, top1_err: float, top5_err: float) -> ModelCard:
+    """The card of Block-QNN-B or -S in the ImageNet template."""
     template = TEMPLATES["imagenet"]
     label = "Block-QNN-" + name.rsplit("_", 1)[1].upper()
     note = f"{label}, N = {template.repeats}, Table 5"
-    card = ModelCard(
+    return ModelCard(
         name=name,
         family="blockqnn",
         paper=PAPER,
@@ -353,13 +351,13 @@ def _register(name: str, codes: tuple, top1_err: float, top5_err: float) -> None
         ),
     )
 
-    @register_model(card)
-    def build(num_classes: int = 1000, in_chans: int = 3, drop_rate: float = 0.0) -> BlockQNN:
-        return BlockQNN(codes, template, num_classes, in_chans, drop_rate)
 
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"{label} in the ImageNet template."
-
-
-for _variant in _VARIANTS:
-    _register(*_variant)
+for _name, _codes, _top1_err, _top5_err in _VARIANTS:
+    register_builder(
+        blockqnn_card(_name, _top1_err, _top5_err),
+        BlockQNN,
+        doc=f"Block-QNN-{_name.rsplit('_', 1)[1].upper()} in the ImageNet template.",
+        codes=_codes,
+        template=TEMPLATES["imagenet"],
+        num_classes=1000,
+    )

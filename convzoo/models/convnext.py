@@ -18,8 +18,8 @@ from ..contract import Classifier, stem_then_stages
 from ..layers.drop import DropPath
 from ..layers.heads import ClassifierHead
 from ..layers.norm import LayerNorm2d
-from ..registry import register_model
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="A ConvNet for the 2020s",
@@ -105,10 +105,8 @@ class ConvNeXt(Classifier):
         drop_path_rate: float = 0.0,
         layer_scale_init: float = 1e-6,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, 224, 224)
-        self.min_input_size = 32  # the stem and three downsamplings need a 1x1 map at the end
+        # the stem and three downsamplings need a 1x1 map at the end
+        super().__init__(num_classes, in_chans, (224, 224), 32)
         width = config[0].width
         self.stem = nn.Sequential()
         self.stem.add_module("conv", nn.Conv2d(in_chans, width, 4, stride=4))
@@ -184,39 +182,36 @@ def from_torchvision(state_dict: dict) -> dict:
     return {k: v.flatten() if k.endswith("layer_scale") else v for k, v in out.items()}
 
 
-_VARIANTS = (  # name, config, parameters, paper's top-1 (%, ImageNet-1K, 224^2, Table 1), drop path rate
-    ("convnext_tiny", "T", 28_589_128, 82.1, 0.1),
-    ("convnext_small", "S", 50_223_688, 83.1, 0.4),
-    ("convnext_base", "B", 88_591_464, 83.8, 0.5),
-    ("convnext_large", "L", 197_767_336, 84.3, 0.5),
-)
+# name: (configuration, parameters at 1000 classes, the paper's top-1 (%, ImageNet-1K, 224^2, Table 1),
+# drop path rate, loads torchvision's)
+CONVNEXTS = {
+    "convnext_tiny": ("T", 28_589_128, 82.1, 0.1, True),
+    "convnext_small": ("S", 50_223_688, 83.1, 0.4, False),
+    "convnext_base": ("B", 88_591_464, 83.8, 0.5, False),
+    "convnext_large": ("L", 197_767_336, 84.3, 0.5, False),
+}
 
-
-def _register(name: str, config: str, params: int, top1: float, drop_path_rate: float) -> None:
-    card = ModelCard(
-        name=name,
+for _name, (_config, _params, _top1, _drop_path_rate, _tv) in CONVNEXTS.items():
+    _card = ModelCard(
+        name=_name,
         family="convnext",
         paper=PAPER,
         input_size=(3, 224, 224),
-        params=params,
+        params=_params,
         results=(
-            PaperResult("top-1 accuracy", top1, "ImageNet-1K", "val", "224x224, trained on ImageNet-1K"),
+            PaperResult("top-1 accuracy", _top1, "ImageNet-1K", "val", "224x224, trained on ImageNet-1K"),
         ),
-        compatible={"torchvision": name} if name == "convnext_tiny" else {},
+        compatible={"torchvision": _name} if _tv else {},
         notes=(
-            f"ConvNeXt-{config}. Stochastic depth rate {drop_path_rate} (the paper's ImageNet-1K setting) "
+            f"ConvNeXt-{_config}. Stochastic depth rate {_drop_path_rate} (the paper's ImageNet-1K setting) "
             "is the default drop_path_rate; layer scale starts at 1e-6. Any input of at least 32x32 runs."
         ),
     )
-    converters = {"torchvision": from_torchvision} if card.compatible else {}
-
-    @register_model(card, converters)
-    def build(**kwargs) -> ConvNeXt:
-        return ConvNeXt(CONVNEXT_CONFIGS[config], **{"drop_path_rate": drop_path_rate, **kwargs})
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"ConvNeXt-{config}; keyword arguments as ConvNeXt's (drop_path_rate: the paper's)."
-
-
-for _variant in _VARIANTS:
-    _register(*_variant)
+    register_builder(
+        _card,
+        ConvNeXt,
+        {"torchvision": from_torchvision} if _tv else {},
+        doc=f"ConvNeXt-{_config}; keyword arguments as ConvNeXt's (drop_path_rate: the paper's).",
+        config=CONVNEXT_CONFIGS[_config],
+        drop_path_rate=_drop_path_rate,
+    )

@@ -22,13 +22,13 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from ..cards import ModelCard, Paper, PaperResult
+from ..cards import ModelCard, Paper, PaperResult, top_errors
 from ..contract import Classifier
 from ..layers.heads import ClassifierHead
 from ..layers.preact import BatchNormReLU
 from ..layers.weight_init import init_msra
-from ..registry import register_model
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Densely Connected Convolutional Networks",
@@ -152,12 +152,13 @@ class DenseNet(Classifier):
         drop_rate: float = 0.0,
         memory_efficient: bool = False,
     ) -> None:
-        super().__init__()
+        # Each transition's 2x2 pooling needs a map of at least 2x2; the stem keeps 1 of 4 pixels.
+        n_pools = len(config.block_layers) - 1
+        min_size = 4 * 2**n_pools - 3 if config.imagenet else 2**n_pools
+        super().__init__(num_classes, in_chans, (224, 224) if config.imagenet else (32, 32), min_size)
         self.config = config
-        self.num_classes, self.in_chans = num_classes, in_chans
         width = config.stem_width
         if config.imagenet:
-            self.default_input_size = (in_chans, 224, 224)
             self.stem = nn.Sequential(
                 OrderedDict(
                     conv=nn.Conv2d(in_chans, width, 7, 2, padding=3, bias=False),
@@ -167,12 +168,8 @@ class DenseNet(Classifier):
             )
             reduction = 4
         else:
-            self.default_input_size = (in_chans, 32, 32)
             self.stem = nn.Sequential(OrderedDict(conv=nn.Conv2d(in_chans, width, 3, padding=1, bias=False)))
             reduction = 1
-        # Each transition's 2x2 pooling needs a map of at least 2x2; the stem keeps 1 of 4 pixels.
-        n_pools = len(config.block_layers) - 1
-        self.min_input_size = 4 * 2**n_pools - 3 if config.imagenet else 2**n_pools
 
         self.stages = nn.Sequential()
         self.feature_info = []
@@ -221,12 +218,7 @@ def from_torchvision(state_dict: dict) -> dict:
 
 def _imagenet_results(table3: tuple[float, float, float, float]) -> tuple[PaperResult, ...]:
     top1, top5, top1_10, top5_10 = table3
-    return (
-        PaperResult("top-1 error", top1, "ILSVRC-2012", "val", "Table 3, single crop"),
-        PaperResult("top-5 error", top5, "ILSVRC-2012", "val", "Table 3, single crop"),
-        PaperResult("top-1 error", top1_10, "ILSVRC-2012", "val", "Table 3, 10 crops"),
-        PaperResult("top-5 error", top5_10, "ILSVRC-2012", "val", "Table 3, 10 crops"),
-    )
+    return top_errors(top1, top5, "Table 3, single crop") + top_errors(top1_10, top5_10, "Table 3, 10 crops")
 
 
 def _cifar_results(
@@ -285,35 +277,29 @@ _VARIANTS = {  # name: (parameters, results, notes)
 }
 
 
-def _register(name: str) -> None:
-    config = CONFIGS[name]
-    params, results, notes = _VARIANTS[name]
-    tv = name if name in ("densenet121", "densenet169", "densenet201") else None
-    card = ModelCard(
+def densenet_card(name: str, config: DenseNetConfig, params: int, results: tuple, notes: str) -> ModelCard:
+    """The card of one DenseNet. torchvision has the ImageNet nets up to DenseNet-201, in this layout
+    (only densenet121 has a reference record here)."""
+    torchvision = config.imagenet and config.depth <= 201
+    return ModelCard(
         name=name,
         family="densenet",
         paper=PAPER,
         input_size=(3, 224, 224) if config.imagenet else (3, 32, 32),
         params=params,
         results=results,
-        # torchvision's densenet169/201 use the same layout; only densenet121 has a reference here.
-        compatible={"torchvision": tv} if tv else {},
+        compatible={"torchvision": name} if torchvision else {},
         notes=notes,
     )
-    num_classes = 1000 if config.imagenet else 10
-
-    @register_model(card, {"torchvision": from_torchvision} if tv else {})
-    def build(
-        num_classes: int = num_classes,
-        in_chans: int = 3,
-        drop_rate: float = 0.0,
-        memory_efficient: bool = False,
-    ) -> DenseNet:
-        return DenseNet(config, num_classes, in_chans, drop_rate, memory_efficient)
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"DenseNet-{config.depth} (k = {config.growth})."
 
 
-for _name in CONFIGS:
-    _register(_name)
+for _name, _config in CONFIGS.items():
+    _card = densenet_card(_name, _config, *_VARIANTS[_name])
+    register_builder(
+        _card,
+        DenseNet,
+        {"torchvision": from_torchvision} if _card.compatible else {},
+        doc=f"DenseNet-{_config.depth} (k = {_config.growth}).",
+        config=_config,
+        num_classes=1000 if _config.imagenet else 10,
+    )

@@ -18,7 +18,7 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult
 from ..layers import make_divisible
 from ..layers.mbconv import MBConvRow, block_layouts, scale_rows
-from ..registry import register_model
+from ._builder import register_builder
 from ._convert import timm_converter, torchvision_converter
 from .mobilenet import MBConvNet
 
@@ -159,36 +159,24 @@ def efficientnet_v2(size: str = "s", **kwargs) -> MBConvNet:
 
 # ---- registration
 
-# Table 2: top-1 / top-5 accuracy (%), parameters (M) and FLOPs (B) of B0-B7.
-_RESULTS = {
-    "b0": (77.1, 93.3, 5.3, 0.39),
-    "b1": (79.1, 94.4, 7.8, 0.70),
-    "b2": (80.1, 94.9, 9.2, 1.0),
-    "b3": (81.6, 95.7, 12, 1.8),
-    "b4": (82.9, 96.4, 19, 4.2),
-    "b5": (83.6, 96.7, 30, 9.9),
-    "b6": (84.0, 96.8, 43, 19),
-    "b7": (84.3, 97.0, 66, 37),
-}
-_PARAMS = {
-    "b0": 5_288_548,
-    "b1": 7_794_184,
-    "b2": 9_109_994,
-    "b3": 12_233_232,
-    "b4": 19_341_616,
-    "b5": 30_389_784,
-    "b6": 43_040_704,
-    "b7": 66_347_960,
+# name: (member, Table 2's top-1 / top-5 accuracy (%), parameters (M) and FLOPs (B); exact parameters)
+EFFICIENTNETS = {
+    "efficientnet_b0": ("b0", 77.1, 93.3, 5.3, 0.39, 5_288_548),
+    "efficientnet_b1": ("b1", 79.1, 94.4, 7.8, 0.70, 7_794_184),
+    "efficientnet_b2": ("b2", 80.1, 94.9, 9.2, 1.0, 9_109_994),
+    "efficientnet_b3": ("b3", 81.6, 95.7, 12, 1.8, 12_233_232),
+    "efficientnet_b4": ("b4", 82.9, 96.4, 19, 4.2, 19_341_616),
+    "efficientnet_b5": ("b5", 83.6, 96.7, 30, 9.9, 30_389_784),
+    "efficientnet_b6": ("b6", 84.0, 96.8, 43, 19, 43_040_704),
+    "efficientnet_b7": ("b7", 84.3, 97.0, 66, 37, 66_347_960),
 }
 
 
-def _register(member: str) -> None:
-    name = f"efficientnet_{member}"
+def efficientnet_card(
+    name: str, member: str, top1: float, top5: float, params_m, flops, params: int
+) -> ModelCard:
+    """The card of B0-B7; B0's checkpoints are checked against reference outputs, the others' are not."""
     s = EFFICIENTNET_SCALING[member]
-    top1, top5, params_m, flops = _RESULTS[member]
-    rows = scale_rows(EFFICIENTNET_B0_ROWS, s.width, s.depth)
-    tv = torchvision_converter(block_layouts(rows), {"1": "fc"}, flat=False)
-    converters = {"torchvision": tv, "timm": timm_converter(block_layouts(rows))}
     verified = member == "b0"
     notes = (
         f"B0 (Table 1) scaled by width {s.width}, depth {s.depth} at {s.resolution}x{s.resolution}: the "
@@ -196,18 +184,18 @@ def _register(member: str) -> None:
         f"1e-3); dropout {s.drop_rate} and stochastic depth 0.2 as in the release."
     )
     if member == "b2":
-        notes += f" Table 2 prints 9.2M parameters; the released B2 has {_PARAMS['b2']:,}."
+        notes += f" Table 2 prints 9.2M parameters; the released B2 has {params:,}."
     if not verified:
         notes += (
             f" Loads torchvision's and timm's {name} (the same layout rules as B0, whose reference "
             "outputs are reproduced; not checked against this member's)."
         )
-    card = ModelCard(
+    return ModelCard(
         name=name,
         family="efficientnet",
         paper=PAPER,
         input_size=(3, s.resolution, s.resolution),
-        params=_PARAMS[member],
+        params=params,
         results=(
             PaperResult(
                 "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 2; {params_m}M params, {flops}B FLOPs"
@@ -218,26 +206,33 @@ def _register(member: str) -> None:
         notes=notes,
     )
 
-    @register_model(card, converters)
-    def build(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
-        return efficientnet(scaling=s, num_classes=num_classes, in_chans=in_chans, **kwargs)
 
-    build.__name__ = build.__qualname__ = name
+for _name, _row in EFFICIENTNETS.items():
+    _scaling = EFFICIENTNET_SCALING[_row[0]]
+    _layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, _scaling.width, _scaling.depth))
+    register_builder(
+        efficientnet_card(_name, *_row),
+        efficientnet,
+        {
+            "torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False),
+            "timm": timm_converter(_layouts),
+        },
+        doc=f"EfficientNet-{_row[0].upper()}.",
+        scaling=_scaling,
+    )
 
 
-for _member in EFFICIENTNET_SCALING:
-    _register(_member)
+# name: (size, Table 7's ImageNet-1k top-1 accuracy (%), parameters (M), FLOPs (B); exact parameters)
+EFFICIENTNETS_V2 = {
+    "efficientnet_v2_s": ("s", 83.9, 22, 8.8, 21_458_488),
+    "efficientnet_v2_m": ("m", 85.1, 54, 24, 54_139_356),
+    "efficientnet_v2_l": ("l", 85.7, 120, 53, 118_515_272),
+}
 
 
-_V2_RESULTS = {"s": (83.9, 22, 8.8), "m": (85.1, 54, 24), "l": (85.7, 120, 53)}  # Table 7, ImageNet-1k
-_V2_PARAMS = {"s": 21_458_488, "m": 54_139_356, "l": 118_515_272}
-
-
-def _register_v2(size: str) -> None:
-    name = f"efficientnet_v2_{size}"
+def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, params: int) -> ModelCard:
+    """The card of V2-S/M/L; only V2-S's rows are in the paper and its checkpoint is checked."""
     resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
-    top1, params_m, flops = _V2_RESULTS[size]
-    tv = torchvision_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[size][1]), {"1": "fc"}, flat=False)
     notes = (
         "Table 4 of the paper."
         if size == "s"
@@ -249,12 +244,12 @@ def _register_v2(size: str) -> None:
     )
     if size != "s":
         notes += f" Loads torchvision's {name} (same layout rules as V2-S; not checked against its outputs)."
-    card = ModelCard(
+    return ModelCard(
         name=name,
         family="efficientnet",
         paper=PAPER_V2,
         input_size=(3, resolution, resolution),
-        params=_V2_PARAMS[size],
+        params=params,
         results=(
             PaperResult(
                 "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 7; {params_m}M params, {flops}B FLOPs"
@@ -264,12 +259,13 @@ def _register_v2(size: str) -> None:
         notes=notes,
     )
 
-    @register_model(card, {"torchvision": tv})
-    def build(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
-        return efficientnet_v2(size, num_classes=num_classes, in_chans=in_chans, **kwargs)
 
-    build.__name__ = build.__qualname__ = name
-
-
-for _size in EFFICIENTNET_V2_CONFIGS:
-    _register_v2(_size)
+for _name, _row in EFFICIENTNETS_V2.items():
+    _layouts = block_layouts(EFFICIENTNET_V2_CONFIGS[_row[0]][1])
+    register_builder(
+        efficientnet_v2_card(_name, *_row),
+        efficientnet_v2,
+        {"torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False)},
+        doc=f"EfficientNetV2-{_row[0].upper()}.",
+        size=_row[0],
+    )

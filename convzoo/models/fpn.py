@@ -127,11 +127,10 @@ class SemanticFPN(DensePredictor):
         in_chans: int | None = None,
         out_chs: int = 256,
     ) -> None:
-        super().__init__()
-        self.pyramid = FeaturePyramid(backbone, out_chs, in_chans)
-        encoder = self.pyramid.encoder
-        self.num_classes, self.in_chans = num_classes, encoder.in_chans
-        self.min_input_size, self.default_input_size = encoder.min_input_size, encoder.default_input_size
+        pyramid = FeaturePyramid(backbone, out_chs, in_chans)
+        encoder = pyramid.encoder
+        super().__init__(num_classes, encoder.in_chans, encoder.default_input_size, encoder.min_input_size)
+        self.pyramid = pyramid
         self.head = SemanticHead(out_chs, [e["reduction"] for e in self.pyramid.feature_info], num_classes)
 
     def output_size(self, input_size: tuple[int, int]) -> tuple[int, int]:

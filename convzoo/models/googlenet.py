@@ -96,10 +96,8 @@ class GoogLeNet(TappedClassifier):
         aux_logits: bool = True,
         drop_rate: float | None = None,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 1024
-        self.default_input_size = (in_chans, 224, 224)
-        self.min_input_size = 31 if paper else 15
+        super().__init__(num_classes, in_chans, (224, 224), 31 if paper else 15)
+        self.num_features = 1024
         conv = conv_relu if paper else conv_bn
 
         def pool(kernel: int = 3) -> nn.MaxPool2d:  # Caffe rounds pooled sizes up: 112 -> 56 -> 28

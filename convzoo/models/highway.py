@@ -27,7 +27,7 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
 from ..layers.heads import ClassifierHead
-from ..registry import register_model
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Training Very Deep Networks",
@@ -82,10 +82,8 @@ class HighwayMLP(Classifier):
         gate_bias: float = -2.0,
         input_size: int = 28,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, width
-        self.default_input_size = (in_chans, input_size, input_size)
-        self.min_input_size = input_size
+        super().__init__(num_classes, in_chans, (input_size, input_size), input_size)
+        self.num_features = width
         self.stem = plain_conv(in_chans, width, input_size)  # fully connected over the whole image
         self.layers = nn.Sequential(*(HighwayConv2d(width, 1, gate_bias) for _ in range(depth - 1)))
         # One output position per input_size x input_size window.
@@ -174,10 +172,9 @@ class HighwayConvNet(Classifier):
     """Stages of [dropout, plain conv, 3x3 highway layers, max-pool / 1x1 conv], then FlattenHead."""
 
     def __init__(self, config: HighwayConvConfig, num_classes: int = 10, in_chans: int | None = None) -> None:
-        super().__init__()
         in_chans = config.default_chans if in_chans is None else in_chans
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, config.input_size, config.input_size)
+        size = config.input_size
+        super().__init__(num_classes, in_chans, (size, size), self._smallest_input(config))
         self.stages = nn.Sequential()
         self.feature_info = []
         width, reduction = in_chans, 1
@@ -196,7 +193,6 @@ class HighwayConvNet(Classifier):
                 width = row.reduce
             self.stages.append(stage)
             self.feature_info.append(dict(module=f"stages.{i}", num_chs=width, reduction=reduction))
-        self.min_input_size = self._smallest_input(config)
         self.num_features = width * config.head_pool**2
         self.head = FlattenHead(width, config.head_pool, num_classes, config.head_drop)
 
@@ -247,11 +243,11 @@ def _accuracy(value: float, dataset: str, note: str) -> tuple[PaperResult, ...]:
 
 
 # name: (what builds it, parameters at 10 classes, results, notes)
-_VARIANTS = {
-    **{
-        f"highway_fc{depth}": (depth, params, (), _FC_NOTE.format(n=depth - 1))
-        for depth, params in ((10, 85_660), (20, 136_660), (50, 289_660), (100, 544_660))
-    },
+HIGHWAYS = {
+    "highway_fc10": (10, 85_660, (), _FC_NOTE.format(n=9)),
+    "highway_fc20": (20, 136_660, (), _FC_NOTE.format(n=19)),
+    "highway_fc50": (50, 289_660, (), _FC_NOTE.format(n=49)),
+    "highway_fc100": (100, 544_660, (), _FC_NOTE.format(n=99)),
     "highway_mnist_w16": (
         MNIST_W16,
         38_986,
@@ -273,34 +269,20 @@ _VARIANTS = {
 }
 
 
-def _register(name: str, arch: int | HighwayConvConfig, params: int, results, notes: str) -> None:
-    fully_connected = isinstance(arch, int)
-    chans, size = (1, 28) if fully_connected else (arch.default_chans, arch.input_size)
-    card = ModelCard(
-        name=name,
+for _name, (_arch, _params, _results, _notes) in HIGHWAYS.items():
+    _fully_connected = isinstance(_arch, int)
+    _chans, _size = (1, 28) if _fully_connected else (_arch.default_chans, _arch.input_size)
+    _card = ModelCard(
+        name=_name,
         family="highway",
         paper=PAPER,
-        input_size=(chans, size, size),
-        params=params,
-        results=results,
-        notes=notes,
+        input_size=(_chans, _size, _size),
+        params=_params,
+        results=_results,
+        notes=_notes,
     )
-
-    if fully_connected:
-
-        def build(num_classes: int = 10, in_chans: int = 1, gate_bias: float = -2.0) -> HighwayMLP:
-            return HighwayMLP(arch, 50, num_classes, in_chans, gate_bias)
-
-        build.__doc__ = f"Fully connected highway network of {arch} layers, 50 blocks wide."
+    if _fully_connected:
+        _doc = f"Fully connected highway network of {_arch} layers, 50 blocks wide."
+        register_builder(_card, HighwayMLP, doc=_doc, depth=_arch, width=50)
     else:
-
-        def build(num_classes: int = 10, in_chans: int | None = None) -> HighwayConvNet:
-            return HighwayConvNet(arch, num_classes, in_chans)
-
-        build.__doc__ = f"Convolutional highway network {name}."
-    build.__name__ = build.__qualname__ = name
-    register_model(card)(build)
-
-
-for _name, _variant in _VARIANTS.items():
-    _register(_name, *_variant)
+        register_builder(_card, HighwayConvNet, doc=f"Convolutional highway network {_name}.", config=_arch)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ..cards import ModelCard, Paper, PaperResult
+from ..cards import ModelCard, Paper, top_errors
 from ..layers.heads import ClassifierHead
 from ..layers.inception import (
     AuxClassifier,
@@ -32,8 +32,8 @@ from ..layers.inception import (
     parse_branch,
     stage_feature_info,
 )
-from ..registry import register_model
 from ..weights import rename_keys
+from ._builder import register_builder
 from ._tapped import TappedClassifier
 
 RETHINKING = Paper(
@@ -283,10 +283,7 @@ class Inception(TappedClassifier):
         drop_rate: float | None = None,
         aux_logits: bool = True,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, 299, 299)
-        self.min_input_size = config.min_input_size
+        super().__init__(num_classes, in_chans, (299, 299), config.min_input_size)
         self.features = nn.Sequential()
         rows, width = [], in_chans
         for name, spec in config.layers:
@@ -391,13 +388,6 @@ def ir_v2_from_timm(state_dict: dict) -> dict:
 
 
 # --- cards ---------------------------------------------------------------------------------------
-def _errors(top1: float, top5: float | None, note: str, dataset: str = "ILSVRC-2012") -> tuple:
-    results = [PaperResult("top-1 error", top1, dataset, "val", note)]
-    if top5 is not None:
-        results.append(PaperResult("top-5 error", top5, dataset, "val", note))
-    return tuple(results)
-
-
 _TV_INPUT = (
     " torchvision's pretrained weights run with transform_input=True, which turns ImageNet-normalised "
     "input into (x - 0.5) / 0.5; convzoo does not transform its input, so feed those weights images "
@@ -410,8 +400,8 @@ V3_CARD = ModelCard(
     input_size=(3, 299, 299),
     params=27_161_264,
     results=(
-        *_errors(21.2, 5.6, "Inception-v2 BN-auxiliary (= v3), single crop, Table 3"),
-        *_errors(18.77, 4.2, "single model, 144 crops, Table 4"),
+        *top_errors(21.2, 5.6, "Inception-v2 BN-auxiliary (= v3), single crop, Table 3"),
+        *top_errors(18.77, 4.2, "single model, 144 crops, Table 4"),
     ),
     compatible={"torchvision": "inception_v3"},
     notes=(
@@ -431,7 +421,7 @@ V3_CARD = ModelCard(
 V2_CARD = V3_CARD.variant(
     name="inception_v2",
     params=27_141_264,
-    results=_errors(23.4, None, "Inception-v2, single crop, Table 3"),
+    results=top_errors(23.4, None, "Inception-v2, single crop, Table 3"),
     compatible={},
     notes=(
         "Table 3's 'Inception-v2' row: the network that the later rows turn into Inception-v3 by "
@@ -449,8 +439,8 @@ V4_CARD = ModelCard(
     input_size=(3, 299, 299),
     params=42_679_816,
     results=(
-        *_errors(20.0, 5.0, "single crop, Table 2"),
-        *_errors(17.7, 3.8, "single model, 144 crops, Table 4"),
+        *top_errors(20.0, 5.0, "single crop, Table 2"),
+        *top_errors(17.7, 3.8, "single model, 144 crops, Table 4"),
     ),
     compatible={"timm": "inception_v4"},
     notes=(
@@ -464,8 +454,8 @@ IR_V1_CARD = V4_CARD.variant(
     name="inception_resnet_v1",
     params=22_756_328,
     results=(
-        *_errors(21.3, 5.5, "single crop, Table 2"),
-        *_errors(18.8, 4.3, "single model, 144 crops, Table 4"),
+        *top_errors(21.3, 5.5, "single crop, Table 2"),
+        *top_errors(18.8, 4.3, "single model, 144 crops, Table 4"),
     ),
     compatible={},
     notes=(
@@ -481,8 +471,8 @@ IR_V2_CARD = V4_CARD.variant(
     name="inception_resnet_v2",
     params=32_433_928,
     results=(
-        *_errors(19.9, 4.9, "single crop, Table 2"),
-        *_errors(17.8, 3.7, "single model, 144 crops, Table 4"),
+        *top_errors(19.9, 4.9, "single crop, Table 2"),
+        *top_errors(17.8, 3.7, "single model, 144 crops, Table 4"),
     ),
     compatible={},
     notes=(
@@ -510,18 +500,19 @@ IR_V2_TF_CARD = IR_V2_CARD.variant(
 )
 
 
-def _register(card: ModelCard, config: InceptionConfig, converters=None) -> None:
-    @register_model(card, converters)
-    def build(num_classes: int = 1000, in_chans: int = 3, drop_rate: float | None = None, aux_logits=True):
-        return Inception(config, num_classes, in_chans, drop_rate, aux_logits)
-
-    build.__name__ = build.__qualname__ = card.name
-    build.__doc__ = f"{card.name}: {card.paper.title} ({card.paper.year})."
-
-
-_register(V2_CARD, V2)
-_register(V3_CARD, V3, {"torchvision": v3_from_torchvision})
-_register(V4_CARD, V4, {"timm": v4_from_timm})
-_register(IR_V1_CARD, IR_V1)
-_register(IR_V2_CARD, IR_V2)
-_register(IR_V2_TF_CARD, IR_V2_TF, {"timm": ir_v2_from_timm})
+INCEPTIONS = (  # card, configuration, converters
+    (V2_CARD, V2, None),
+    (V3_CARD, V3, {"torchvision": v3_from_torchvision}),
+    (V4_CARD, V4, {"timm": v4_from_timm}),
+    (IR_V1_CARD, IR_V1, None),
+    (IR_V2_CARD, IR_V2, None),
+    (IR_V2_TF_CARD, IR_V2_TF, {"timm": ir_v2_from_timm}),
+)
+for _card, _config, _converters in INCEPTIONS:
+    register_builder(
+        _card,
+        Inception,
+        _converters,
+        doc=f"{_card.name}: {_card.paper.title} ({_card.paper.year}).",
+        config=_config,
+    )

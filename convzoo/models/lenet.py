@@ -279,12 +279,9 @@ class LeNet5(Classifier):
     Inputs larger than 32x32 run C1-C5 convolutionally and average C5 over positions.
     """
 
-    min_input_size = 32
-
     def __init__(self, num_classes: int = 10, in_chans: int = 1, paper: bool = True) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 84
-        self.default_input_size = (in_chans, 32, 32)
+        super().__init__(num_classes, in_chans, (32, 32), 32)
+        self.num_features = 84
         self.feature_info = [
             dict(module="c1", num_chs=6, reduction=1),
             dict(module="s2", num_chs=6, reduction=2),

@@ -33,6 +33,7 @@ from ..layers.mbconv import (
 )
 from ..layers.weight_init import init_msra
 from ..registry import register_model
+from ._builder import register_builder
 from ._convert import timm_converter, torchvision_converter
 
 PAPER_V1 = Paper(
@@ -136,10 +137,8 @@ class StemStagesNet(Classifier):
 
     conv_head: nn.Module
 
-    def _setup(self, num_classes: int, in_chans: int, resolution: int) -> None:
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, resolution, resolution)
-        self.min_input_size = MIN_INPUT_SIZE
+    def __init__(self, num_classes: int, in_chans: int, resolution: int) -> None:
+        super().__init__(num_classes, in_chans, (resolution, resolution), MIN_INPUT_SIZE)
 
     def _start(self, stem: ConvNormAct) -> None:
         """Set the stem and an empty stage list, whose feature_info starts with the stem's."""
@@ -170,8 +169,7 @@ class MobileNetV1(StemStagesNet):
         in_chans: int = 3,
         drop_rate: float = 0.0,
     ) -> None:
-        super().__init__()
-        self._setup(num_classes, in_chans, resolution)
+        super().__init__(num_classes, in_chans, resolution)
         rows = scale_rows(rows, width=alpha)
         width = make_divisible(32 * alpha)
         self._start(ConvNormAct(in_chans, width, 3, 2, act=act))
@@ -210,8 +208,7 @@ class MBConvNet(StemStagesNet):
         drop_rate: float = 0.2,
         drop_path_rate: float = 0.0,
     ) -> None:
-        super().__init__()
-        self._setup(num_classes, in_chans, resolution)
+        super().__init__(num_classes, in_chans, resolution)
         self.rows = tuple(rows)
         self.stem = ConvNormAct(in_chans, stem_chs, 3, 2, norm=norm, act=act)
         self.stages, info, width = mbconv_stages(
@@ -270,8 +267,7 @@ class MobileNetV3(StemStagesNet):
         in_chans: int = 3,
         drop_rate: float = 0.2,
     ) -> None:
-        super().__init__()
-        self._setup(num_classes, in_chans, 224)
+        super().__init__(num_classes, in_chans, 224)
         self._start(ConvNormAct(in_chans, stem_chs, 3, 2, norm=V3_NORM, act=nn.Hardswish))
         width, reduction = stem_chs, 2
         for rows in stages:
@@ -355,34 +351,35 @@ def _v1_card(name: str, alpha: float, params: int, notes: str, compatible: dict)
     )
 
 
-def _register_v1(name: str, alpha: float, params: int, relu6: bool = False) -> None:
-    notes = _V1_NOTES + (
+MOBILENETS_V1 = {  # name: (width multiplier alpha, parameters at 1000 classes, ReLU6 as the release)
+    "mobilenet_v1": (1.0, 4_231_976, False),
+    "mobilenet_v1_075": (0.75, 2_585_560, False),
+    "mobilenet_v1_050": (0.5, 1_331_592, False),
+    "mobilenet_v1_025": (0.25, 470_072, False),
+    "mobilenet_v1_relu6": (1.0, 4_231_976, True),
+}
+
+for _name, (_alpha, _params, _relu6) in MOBILENETS_V1.items():
+    _notes = _V1_NOTES + (
         " ReLU6 instead of the paper's ReLU, as the TensorFlow release and timm's mobilenetv1_100; "
         "loads (and reproduces) timm's weights."
-        if relu6
+        if _relu6
         else ""
     )
-    if not relu6:
-        notes += (
+    if not _relu6:
+        _notes += (
             " Loads timm's mobilenetv1_100 weights (same layers), but timm computes with ReLU6: "
             "mobilenet_v1_relu6 reproduces its outputs."
         )
-    compatible = {"timm": "mobilenetv1_100"} if relu6 else {}
-    card = _v1_card(name, alpha, params, notes, compatible)
-    act = nn.ReLU6 if relu6 else nn.ReLU
-
-    @register_model(card, {"timm": timm_converter(v1_layouts(MOBILENET_V1_ROWS))})
-    def build(num_classes: int = 1000, in_chans: int = 3, resolution: int = 224, **kwargs) -> MobileNetV1:
-        return MobileNetV1(MOBILENET_V1_ROWS, alpha, resolution, act, num_classes, in_chans, **kwargs)
-
-    build.__name__ = build.__qualname__ = name
-
-
-_register_v1("mobilenet_v1", 1.0, 4_231_976)
-_register_v1("mobilenet_v1_075", 0.75, 2_585_560)
-_register_v1("mobilenet_v1_050", 0.5, 1_331_592)
-_register_v1("mobilenet_v1_025", 0.25, 470_072)
-_register_v1("mobilenet_v1_relu6", 1.0, 4_231_976, relu6=True)
+    register_builder(
+        _v1_card(_name, _alpha, _params, _notes, {"timm": "mobilenetv1_100"} if _relu6 else {}),
+        MobileNetV1,
+        {"timm": timm_converter(v1_layouts(MOBILENET_V1_ROWS))},
+        doc=f"MobileNet v1 at width {_alpha}" + (" with ReLU6." if _relu6 else "."),
+        rows=MOBILENET_V1_ROWS,
+        alpha=_alpha,
+        act=nn.ReLU6 if _relu6 else nn.ReLU,
+    )
 
 
 _V2_CARD = ModelCard(
@@ -423,41 +420,49 @@ def mobilenet_v2_140(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MB
     return mobilenet_v2(1.4, num_classes=num_classes, in_chans=in_chans, **kwargs)
 
 
-def _register_v3(config: str, params: int, top1: float, madds: int, paper_params: float) -> None:
-    name = f"mobilenet_v3_{config}"
-    card = ModelCard(
-        name=name,
+# name: (configuration, parameters at 1000 classes, Table 3: top-1 accuracy, MAdds (M), parameters (M))
+MOBILENETS_V3 = {
+    "mobilenet_v3_large": ("large", 5_483_032, 75.2, 219, 5.4),
+    "mobilenet_v3_small": ("small", 2_542_856, 67.4, 56, 2.5),
+}
+
+
+def mobilenet_v3(config: str = "large", **kwargs) -> MobileNetV3:
+    """MobileNetV3-Large or -Small (MOBILENET_V3_CONFIGS)."""
+    stem_chs, stages, head_chs, hidden = MOBILENET_V3_CONFIGS[config]
+    return MobileNetV3(stages, stem_chs, head_chs, hidden, **kwargs)
+
+
+for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.items():
+    _card = ModelCard(
+        name=_name,
         family="mobilenet",
         paper=PAPER_V3,
         input_size=(3, 224, 224),
-        params=params,
+        params=_params,
         results=(
             PaperResult(
                 "top-1 accuracy",
-                top1,
+                _top1,
                 "ILSVRC-2012",
                 "val",
-                f"Table 3, {config.title()} 1.0; {madds}M MAdds, {paper_params}M parameters",
+                f"Table 3, {_config.title()} 1.0; {_madds}M MAdds, {_paper_params}M parameters",
             ),
         ),
-        compatible={"torchvision": name},
-        notes=f"Table {1 if config == 'large' else 2} of the paper; BatchNorm eps 1e-3 and dropout 0.2 as in "
-        "the release."
+        compatible={"torchvision": _name},
+        notes=f"Table {1 if _config == 'large' else 2} of the paper; BatchNorm eps 1e-3 and dropout 0.2 as "
+        "in the release."
         + (
             " Table 2 marks SE on the last 1x1 conv; the released model has none there, nor does this one."
-            if config == "small"
+            if _config == "small"
             else ""
         ),
     )
-    converter = torchvision_converter(v3_layouts(config), {"0": "hidden", "3": "fc"}, flat=True)
-
-    @register_model(card, {"torchvision": converter})
-    def build(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MobileNetV3:
-        stem_chs, stages, head_chs, hidden = MOBILENET_V3_CONFIGS[config]
-        return MobileNetV3(stages, stem_chs, head_chs, hidden, num_classes, in_chans, **kwargs)
-
-    build.__name__ = build.__qualname__ = name
-
-
-_register_v3("large", 5_483_032, 75.2, 219, 5.4)
-_register_v3("small", 2_542_856, 67.4, 56, 2.5)
+    _converter = torchvision_converter(v3_layouts(_config), {"0": "hidden", "3": "fc"}, flat=True)
+    register_builder(
+        _card,
+        mobilenet_v3,
+        {"torchvision": _converter},
+        doc=f"MobileNetV3-{_config.title()}.",
+        config=_config,
+    )

@@ -32,8 +32,9 @@ from ..contract import Classifier
 from ..layers.conv import ConvNormAct
 from ..layers.drop import DropPath
 from ..layers.heads import ClassifierHead
-from ..registry import register_model
+from ..layers.weight_init import init_msra
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Learning Transferable Architectures for Scalable Image Recognition",
@@ -292,10 +293,8 @@ class NASNet(Classifier):
         drop_rate: float = 0.5,
         drop_path_rate: float | None = None,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, config.input_size, config.input_size)
-        self.min_input_size = 3  # the unpadded stem conv; SAME padding takes any map size after it
+        # the unpadded stem conv; SAME padding takes any map size after it
+        super().__init__(num_classes, in_chans, (config.input_size, config.input_size), 3)
         drop_path_rate = config.drop_path_rate if drop_path_rate is None else drop_path_rate
         self.stem = ConvNormAct(in_chans, config.stem_filters, 3, 2, padding=0, norm=BatchNorm, act=None)
         # Outputs so far as (channels, reduction); forward keeps the same list of tensors.
@@ -330,9 +329,7 @@ class NASNet(Classifier):
         self._init_weights()
 
     def _init_weights(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+        init_msra(self, linear_std=None, mode="fan_in", conv_bias=False)  # the fc keeps PyTorch's
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
@@ -389,13 +386,13 @@ def timm_converter(repeats: int):
     return from_timm
 
 
-_VARIANTS = (  # name, config, parameters, Table 2/3: top-1, top-5 (%), parameters, mult-adds; compatible
-    ("nasnet_a_large", "large", 88_753_150, 82.7, 96.2, "88.9M", "23.8B", {"timm": "nasnetalarge"}),
-    ("nasnet_a_mobile", "mobile", 5_289_978, 74.0, 91.6, "5.3M", "564M", {}),
-)
+NASNETS = {  # name: config, parameters, Table 2/3: top-1, top-5 (%), parameters, mult-adds; compatible
+    "nasnet_a_large": ("large", 88_753_150, 82.7, 96.2, "88.9M", "23.8B", {"timm": "nasnetalarge"}),
+    "nasnet_a_mobile": ("mobile", 5_289_978, 74.0, 91.6, "5.3M", "564M", {}),
+}
 
 
-def _register(
+def nasnet_card(
     name: str,
     key: str,
     params: int,
@@ -404,12 +401,13 @@ def _register(
     paper_params: str,
     madds: str,
     compatible: dict,
-) -> None:
+) -> ModelCard:
+    """The card of one NASNet-A of NASNETS."""
     config = NASNET_CONFIGS[key]
     size = config.input_size
     label = f"NASNet-A ({config.repeats} @ {config.penultimate_filters})"
     table = "Table 2" if key == "large" else "Table 3"
-    card = ModelCard(
+    return ModelCard(
         name=name,
         family="nasnet",
         paper=PAPER,
@@ -429,20 +427,15 @@ def _register(
             f"{config.drop_path_rate}, growing with depth) acts on every non-identity op."
         ),
     )
-    converters = {"timm": timm_converter(config.repeats)} if compatible else {}
-
-    @register_model(card, converters)
-    def build(
-        num_classes: int = 1000,
-        in_chans: int = 3,
-        drop_rate: float = 0.5,
-        drop_path_rate: float | None = None,
-    ) -> NASNet:
-        return NASNet(config, num_classes, in_chans, drop_rate, drop_path_rate)
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"{label}."
 
 
-for _variant in _VARIANTS:
-    _register(*_variant)
+for _name, _row in NASNETS.items():
+    _config = NASNET_CONFIGS[_row[0]]
+    _card = nasnet_card(_name, *_row)
+    register_builder(
+        _card,
+        NASNet,
+        {"timm": timm_converter(_config.repeats)} if _card.compatible else {},
+        doc=f"NASNet-A ({_config.repeats} @ {_config.penultimate_filters}).",
+        config=_config,
+    )

@@ -102,10 +102,7 @@ class NiN(Classifier):
         input_size: int,
         min_input_size: int,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, input_size, input_size)
-        self.min_input_size = min_input_size
+        super().__init__(num_classes, in_chans, (input_size, input_size), min_input_size)
         self.blocks = nn.Sequential()
         self.feature_info = []
         width, reduction = in_chans, 1

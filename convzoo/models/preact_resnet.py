@@ -29,13 +29,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..cards import ModelCard, Paper, PaperResult
+from ..cards import ModelCard, Paper, PaperResult, top_errors
 from ..contract import Classifier
 from ..layers.heads import ClassifierHead
 from ..layers.preact import BatchNormReLU
 from ..layers.weight_init import init_msra
-from ..registry import register_model
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Identity Mappings in Deep Residual Networks",
@@ -116,12 +116,10 @@ class PreActResNet(Classifier):
         drop_rate: float = 0.0,
         zero_init_last: bool = True,
     ) -> None:
-        super().__init__()
-        self.config = config
-        self.num_classes, self.in_chans = num_classes, in_chans
         size = 224 if config.imagenet else 32
-        self.default_input_size = (in_chans, size, size)
-        self.min_input_size = 1  # every conv and pool is padded to keep a 1x1 map 1x1
+        # every conv and pool is padded to keep a 1x1 map 1x1
+        super().__init__(num_classes, in_chans, (size, size), 1)
+        self.config = config
         stem = OrderedDict()
         if config.imagenet:
             stem["conv"] = nn.Conv2d(in_chans, config.stem_width, 7, 2, padding=3, bias=False)
@@ -211,16 +209,9 @@ _CIFAR_NOTE = (
 def _results(name: str) -> tuple[PaperResult, ...]:
     table5 = "Table 5, single crop 320x320, trained on 224 crops with scale augmentation"
     table = {
-        "preact_resnet152": (
-            PaperResult("top-1 error", 21.1, "ILSVRC-2012", "val", table5),
-            PaperResult("top-5 error", 5.5, "ILSVRC-2012", "val", table5),
-        ),
-        "preact_resnet200": (
-            PaperResult("top-1 error", 20.7, "ILSVRC-2012", "val", table5),
-            PaperResult("top-5 error", 5.3, "ILSVRC-2012", "val", table5),
-            PaperResult("top-1 error", 20.1, "ILSVRC-2012", "val", table5 + " and aspect-ratio augmentation"),
-            PaperResult("top-5 error", 4.8, "ILSVRC-2012", "val", table5 + " and aspect-ratio augmentation"),
-        ),
+        "preact_resnet152": top_errors(21.1, 5.5, table5),
+        "preact_resnet200": top_errors(20.7, 5.3, table5)
+        + top_errors(20.1, 4.8, table5 + " and aspect-ratio augmentation"),
         "preact_resnet164": (
             PaperResult(
                 "error", 5.46, "CIFAR-10", "test", "Table 3, standard augmentation (1.7M parameters, Table 4)"
@@ -247,9 +238,8 @@ _PARAMS = {
 }
 
 
-def _register(name: str) -> None:
-    config = CONFIGS[name]
-    num_classes = 1000 if config.imagenet else 10
+def preact_card(name: str, config: PreActConfig) -> ModelCard:
+    """The card of one pre-activation ResNet of CONFIGS."""
     if config.timm_layout:
         notes = (
             "timm's resnetv2_50, not the paper's layout: the stem is a bare 7x7 conv and max-pool "
@@ -262,7 +252,7 @@ def _register(name: str) -> None:
             notes += " The paper reports ImageNet results for the 152- and 200-layer nets only."
     else:
         notes = _CIFAR_NOTE.format(n=config.depths[0])
-    card = ModelCard(
+    return ModelCard(
         name=name,
         family="preact_resnet",
         paper=PAPER,
@@ -272,17 +262,15 @@ def _register(name: str) -> None:
         compatible={"timm": "resnetv2_50"} if config.timm_layout else {},
         notes=notes,
     )
-    converters = {"timm": from_timm} if config.timm_layout else {}
-
-    @register_model(card, converters)
-    def build(
-        num_classes: int = num_classes, in_chans: int = 3, drop_rate: float = 0.0, zero_init_last: bool = True
-    ) -> PreActResNet:
-        return PreActResNet(config, num_classes, in_chans, drop_rate, zero_init_last)
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"Pre-activation ResNet-{config.depth}."
 
 
-for _name in CONFIGS:
-    _register(_name)
+for _name, _config in CONFIGS.items():
+    register_builder(
+        preact_card(_name, _config),
+        PreActResNet,
+        {"timm": from_timm} if _config.timm_layout else {},
+        doc=f"Pre-activation ResNet-{_config.depth}.",
+        config=_config,
+        num_classes=1000 if _config.imagenet else 10,
+        zero_init_last=True,
+    )

@@ -25,12 +25,13 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from ..cards import ModelCard, Paper, PaperResult
+from ..cards import ModelCard, Paper, PaperResult, top_errors
 from ..contract import Classifier, stem_then_stages
 from ..layers import ClassifierHead, ConvNormAct, DropPath, SqueezeExcite
 from ..layers.shortcut import ZeroPadShortcut
-from ..registry import register_model
+from ..layers.weight_init import init_msra
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Deep Residual Learning for Image Recognition",
@@ -215,12 +216,9 @@ class ResNet(Classifier):
         drop_path_rate: float = 0.0,
         zero_init_last: bool = False,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size = (in_chans, cfg.input_size, cfg.input_size)
         # With "same" padding every layer maps any size >= 1 to >= 1; Caffe's unpadded ceil-mode
         # pooling needs a 2x2 map after the stride-2 stem, i.e. at least 3x3 input.
-        self.min_input_size = 3 if cfg.ceil_pool else 1
+        super().__init__(num_classes, in_chans, (cfg.input_size, cfg.input_size), 3 if cfg.ceil_pool else 1)
         self.stem, reduction = make_stem(cfg, in_chans)
         self.stages = nn.Sequential()
         self.feature_info = []
@@ -241,12 +239,8 @@ class ResNet(Classifier):
 
     def _init_weights(self, zero_init_last: bool) -> None:
         # Section 3.4: "We initialize the weights as in [13]" (He et al. 2015, fan-out for conv layers).
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        # Conv biases (squeeze-and-excitation's) and the fc keep PyTorch's initialisation.
+        init_msra(self, linear_std=None, conv_bias=False)
         if zero_init_last:  # Goyal et al. 2017: each block starts as the identity
             for m in self.modules():
                 if isinstance(m, ResidualBlock):
@@ -295,13 +289,6 @@ def from_torchvision(state_dict: dict) -> dict:
     )
 
 
-def _top_errors(top1: float, top5: float | None, dataset: str, note: str) -> tuple[PaperResult, ...]:
-    results = [PaperResult("top-1 error", top1, dataset, "val", note)]
-    if top5 is not None:
-        results.append(PaperResult("top-5 error", top5, dataset, "val", note))
-    return tuple(results)
-
-
 def imagenet_card(
     name: str,
     family: str,
@@ -315,31 +302,46 @@ def imagenet_card(
     return ModelCard(name, family, paper, (3, 224, 224), params, results, compatible or {}, notes)
 
 
-def register_resnet(
-    name: str,
+def resnet(
     cfg: ResNetConfig,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    drop_rate: float = 0.0,
+    drop_path_rate: float = 0.0,
+    zero_init_last: bool = False,
+    *,
+    name: str = "resnet",
+    residual: bool = True,
+) -> ResNet:
+    """ResNet(cfg); a plain net (residual=False) takes no drop-path or zero-init."""
+    if not residual and (drop_path_rate or zero_init_last):
+        raise ValueError(f"{name} has no shortcuts: drop_path_rate and zero_init_last do not apply")
+    return ResNet(cfg, num_classes, in_chans, drop_rate, drop_path_rate, zero_init_last)
+
+
+def register_resnet(
     card: ModelCard,
+    cfg: ResNetConfig,
     converters: dict[str, Callable[[dict], dict]] | None = None,
     drop_rate: float = 0.0,
     residual: bool = True,
     zero_init_last: bool = False,
+    module: str = __name__,
 ) -> None:
-    """Register a builder of ResNet(cfg); plain nets (residual=False) take no drop-path or zero-init."""
-
-    def build(
-        num_classes: int = 1000 if cfg.stem != "cifar" else 10,
-        in_chans: int = 3,
-        drop_rate: float = drop_rate,
-        drop_path_rate: float = 0.0,
-        zero_init_last: bool = zero_init_last,
-    ) -> ResNet:
-        if not residual and (drop_path_rate or zero_init_last):
-            raise ValueError(f"{name} has no shortcuts: drop_path_rate and zero_init_last do not apply")
-        return ResNet(cfg, num_classes, in_chans, drop_rate, drop_path_rate, zero_init_last)
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = card.notes.split(":")[0].split(".")[0] + "."
-    register_model(card, converters)(build)
+    """Register a builder of ResNet(cfg) under card.name, as an attribute of `module`."""
+    register_builder(
+        card,
+        resnet,
+        converters,
+        doc=card.notes.split(":")[0].split(".")[0] + ".",
+        module=module,
+        cfg=cfg,
+        num_classes=1000 if cfg.stem != "cifar" else 10,
+        drop_rate=drop_rate,
+        zero_init_last=zero_init_last,
+        name=card.name,
+        residual=residual,
+    )
 
 
 # ---------------------------------------------------------------- ImageNet ResNets (Section 4.1)
@@ -347,22 +349,24 @@ def register_resnet(
 _TV = {"torchvision": from_torchvision}
 _TABLE3 = "10-crop testing, Table 3"
 _TABLE4 = "single model, multi-scale fully-convolutional testing, Table 4"
-_RESNET_RESULTS: dict[int, tuple[PaperResult, ...]] = {
-    18: _top_errors(27.88, None, "ILSVRC-2012", "10-crop testing, Table 2 (option A shortcuts)"),
-    34: _top_errors(24.52, 7.46, "ILSVRC-2012", _TABLE3 + " (ResNet-34 B)")
-    + _top_errors(21.84, 5.71, "ILSVRC-2012", _TABLE4 + " (ResNet-34 B)"),
-    50: _top_errors(22.85, 6.71, "ILSVRC-2012", _TABLE3) + _top_errors(20.74, 5.25, "ILSVRC-2012", _TABLE4),
-    101: _top_errors(21.75, 6.05, "ILSVRC-2012", _TABLE3) + _top_errors(19.87, 4.60, "ILSVRC-2012", _TABLE4),
-    152: _top_errors(21.43, 5.71, "ILSVRC-2012", _TABLE3) + _top_errors(19.38, 4.49, "ILSVRC-2012", _TABLE4),
-}
-_RESNET_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
+# name: (depth of Table 1, parameters at 1000 classes, the paper's ILSVRC-2012 val errors)
+RESNETS = {
+    "resnet18": (18, 11_689_512, top_errors(27.88, None, "10-crop testing, Table 2 (option A shortcuts)")),
+    "resnet34": (34, 21_797_672, top_errors(24.52, 7.46, _TABLE3 + " (ResNet-34 B)")
+                 + top_errors(21.84, 5.71, _TABLE4 + " (ResNet-34 B)")),
+    "resnet50": (50, 25_557_032, top_errors(22.85, 6.71, _TABLE3) + top_errors(20.74, 5.25, _TABLE4)),
+    "resnet101": (101, 44_549_160, top_errors(21.75, 6.05, _TABLE3) + top_errors(19.87, 4.60, _TABLE4)),
+    "resnet152": (152, 60_192_808, top_errors(21.43, 5.71, _TABLE3) + top_errors(19.38, 4.49, _TABLE4)),
+}  # fmt: skip
+RESNETS_V1_5 = {"resnet50_v1_5": "resnet50", "resnet101_v1_5": "resnet101", "resnet152_v1_5": "resnet152"}
 _V1_5 = (
     "the stride on the 3x3 conv of the bottleneck, not the first 1x1 (fb.resnet.torch, torchvision); "
     "loads torchvision's checkpoints. The results are the paper's, for v1; v1.5 is about 0.5 points "
     "more accurate at 224x224."
 )
 
-for _depth, _params in _RESNET_PARAMS.items():
+_cards = {}
+for _name, (_depth, _params, _results) in RESNETS.items():
     _basic = _depth < 50
     _notes = f"ResNet-{_depth} of Table 1 with projection shortcuts where the shape changes (option B)."
     if _basic:
@@ -372,50 +376,44 @@ for _depth, _params in _RESNET_PARAMS.items():
         )
     else:
         _notes += " v1: a stage's stride sits on the first 1x1 conv of its first bottleneck (Caffe release)."
-    _card = imagenet_card(
-        f"resnet{_depth}",
-        "resnet",
-        PAPER,
-        _params,
-        _RESNET_RESULTS[_depth],
-        {"torchvision": f"resnet{_depth}"} if _basic else None,
-        _notes,
+    _cards[_name] = imagenet_card(
+        _name, "resnet", PAPER, _params, _results, {"torchvision": _name} if _basic else None, _notes
     )
-    register_resnet(_card.name, imagenet_config(_depth), _card, _TV if _basic else None)
-    if not _basic:
-        _name = f"resnet{_depth}_v1_5"
-        register_resnet(
-            _name,
-            imagenet_config(_depth, stride_on="3x3"),
-            _card.variant(
-                name=_name,
-                compatible={"torchvision": f"resnet{_depth}"},
-                notes=f"ResNet-{_depth} v1.5: {_V1_5}",
-            ),
-            _TV,
-        )
+    register_resnet(_cards[_name], imagenet_config(_depth), _TV if _basic else None)
+for _name, _v1 in RESNETS_V1_5.items():
+    _depth = RESNETS[_v1][0]
+    _card = _cards[_v1].variant(
+        name=_name, compatible={"torchvision": _v1}, notes=f"ResNet-{_depth} v1.5: {_V1_5}"
+    )
+    register_resnet(_card, imagenet_config(_depth, stride_on="3x3"), _TV)
 
-_PLAIN_RESULTS = {  # Table 2 (top-1) and Table 3 (top-5), 10-crop testing
-    18: _top_errors(27.94, None, "ILSVRC-2012", "10-crop testing, Table 2"),
-    34: _top_errors(28.54, 10.02, "ILSVRC-2012", _TABLE3),
+# name: (depth, parameters at 1000 classes, Table 2 top-1 / Table 3 top-5 errors, 10-crop testing)
+PLAIN_NETS = {
+    "plain18": (18, 11_515_688, top_errors(27.94, None, "10-crop testing, Table 2")),
+    "plain34": (34, 21_623_848, top_errors(28.54, 10.02, _TABLE3)),
 }
-for _depth, _params in ((18, 11_515_688), (34, 21_623_848)):
+for _name, (_depth, _params, _results) in PLAIN_NETS.items():
     _notes = (
         f"Plain-{_depth} of Section 4.1: ResNet-{_depth}'s layers with no shortcut at all, the baseline "
         "that shows the degradation problem (Figure 4)."
     )
     register_resnet(
-        f"plain{_depth}",
+        imagenet_card(_name, "resnet", PAPER, _params, _results, None, _notes),
         imagenet_config(_depth, shortcut="none"),
-        imagenet_card(f"plain{_depth}", "resnet", PAPER, _params, _PLAIN_RESULTS[_depth], None, _notes),
         residual=False,
     )
 
 # ---------------------------------------------------------------- CIFAR-10 ResNets (Section 4.2)
 
-# Table 6: depth -> (parameters as printed, test error %).
-TABLE6 = {20: ("0.27M", 8.75), 32: ("0.46M", 7.51), 44: ("0.66M", 7.17), 56: ("0.85M", 6.97),
-          110: ("1.7M", 6.43), 1202: ("19.4M", 7.93)}  # fmt: skip
+# Table 6: name -> (depth, parameters as printed, test error %, exact parameters, its plain counterpart)
+CIFAR_RESNETS = {
+    "resnet20": (20, "0.27M", 8.75, 269_722, "plain20"),
+    "resnet32": (32, "0.46M", 7.51, 464_154, "plain32"),
+    "resnet44": (44, "0.66M", 7.17, 658_586, "plain44"),
+    "resnet56": (56, "0.85M", 6.97, 853_018, "plain56"),
+    "resnet110": (110, "1.7M", 6.43, 1_727_962, "plain110"),
+    "resnet1202": (1202, "19.4M", 7.93, 19_421_274, None),
+}
 # Before training, BatchNorm's running statistics are the identity, so in eval() mode each of the 600
 # residual additions roughly doubles the signal and 2^600 overflows float32.
 _RESNET1202_INIT = (
@@ -423,12 +421,10 @@ _RESNET1202_INIT = (
     "2017) so that the untrained net's eval() outputs stay finite; zero_init_last=False gives the "
     "paper's initialisation."
 )
-_CIFAR_PARAMS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962, 1202: 19_421_274}
 
-for _depth, _params in _CIFAR_PARAMS.items():
-    _printed, _error = TABLE6[_depth]
+for _name, (_depth, _printed, _error, _params, _plain) in CIFAR_RESNETS.items():
     _card = ModelCard(
-        name=f"resnet{_depth}",
+        name=_name,
         family="resnet",
         paper=PAPER,
         input_size=(3, 32, 32),
@@ -440,32 +436,29 @@ for _depth, _params in _CIFAR_PARAMS.items():
         + (_RESNET1202_INIT if _depth == 1202 else ""),
     )
     _cfg = ResNetConfig("basic", cifar_stages(_depth), stem="cifar", stem_chs=16, shortcut="A")
-    register_resnet(_card.name, _cfg, _card, zero_init_last=_depth == 1202)
-    if _depth <= 110:
+    register_resnet(_card, _cfg, zero_init_last=_depth == 1202)
+    if _plain:
         _notes = (
-            f"CIFAR-10 plain-{_depth} of Section 4.2: resnet{_depth} without shortcuts. The paper reports "
+            f"CIFAR-10 plain-{_depth} of Section 4.2: {_name} without shortcuts. The paper reports "
             "plain nets in Figure 6 only (error grows with depth)"
         )
         _notes += ", which shows plain-20 to plain-56; plain-110 extends it." if _depth == 110 else "."
         register_resnet(
-            f"plain{_depth}",
+            _card.variant(name=_plain, results=(), notes=_notes),
             replace(_cfg, shortcut="none"),
-            _card.variant(name=f"plain{_depth}", results=(), notes=_notes),
             residual=False,
         )
 
 # ---------------------------------------------------------------- ResNeXt and ImageNet Wide ResNets
 
-_RESNEXT = (  # name, depth, cardinality, bottleneck width d, parameters, paper results
-    ("resnext50_32x4d", 50, 32, 4, 25_028_904,
-     _top_errors(22.2, None, "ILSVRC-2012", "single 224x224 crop, Table 3")),
-    ("resnext101_32x8d", 101, 32, 8, 88_791_336, ()),
-    ("resnext101_64x4d", 101, 64, 4, 83_455_272,
-     _top_errors(20.4, 5.3, "ILSVRC-2012", "single 224x224 crop, Table 5")
-     + _top_errors(19.1, 4.4, "ILSVRC-2012", "single 320x320 crop, Table 5")),
-)  # fmt: skip
+RESNEXTS = {  # name: depth, cardinality, bottleneck width d, parameters, paper results
+    "resnext50_32x4d": (50, 32, 4, 25_028_904, top_errors(22.2, None, "single 224x224 crop, Table 3")),
+    "resnext101_32x8d": (101, 32, 8, 88_791_336, ()),
+    "resnext101_64x4d": (101, 64, 4, 83_455_272, top_errors(20.4, 5.3, "single 224x224 crop, Table 5")
+                         + top_errors(19.1, 4.4, "single 320x320 crop, Table 5")),
+}  # fmt: skip
 
-for _name, _depth, _groups, _d, _params, _results in _RESNEXT:
+for _name, (_depth, _groups, _d, _params, _results) in RESNEXTS.items():
     _notes = (
         f"ResNeXt-{_depth} ({_groups}x{_d}d): bottlenecks with a {_groups}-group 3x3 conv {_groups * _d} "
         "wide in the first stage (Table 1, form (c) of Figure 3); stride on the 3x3 conv, as in the paper."
@@ -473,18 +466,16 @@ for _name, _depth, _groups, _d, _params, _results in _RESNEXT:
     if _d == 8:
         _notes += " 32x8d is not in the paper; it is torchvision's configuration."
     register_resnet(
-        _name,
-        ResNetConfig("bottleneck", imagenet_stages(_depth, _groups * _d), stride_on="3x3", groups=_groups),
         imagenet_card(_name, "resnext", RESNEXT_PAPER, _params, _results, {"torchvision": _name}, _notes),
+        ResNetConfig("bottleneck", imagenet_stages(_depth, _groups * _d), stride_on="3x3", groups=_groups),
         _TV,
     )
 
-_WRN_RESULTS = {  # the paper's ImageNet experiment is WRN-50-2 only
-    50: _top_errors(21.9, 6.03, "ILSVRC-2012", "single crop, WRN-50-2-bottleneck"),
-    101: (),
+WIDE_RESNETS = {  # name: depth, parameters; the paper's ImageNet experiment is WRN-50-2 only
+    "wide_resnet50_2": (50, 68_883_240, top_errors(21.9, 6.03, "single crop, WRN-50-2-bottleneck")),
+    "wide_resnet101_2": (101, 126_886_696, ()),
 }
-for _depth, _params in ((50, 68_883_240), (101, 126_886_696)):
-    _name = f"wide_resnet{_depth}_2"
+for _name, (_depth, _params, _results) in WIDE_RESNETS.items():
     _notes = (
         f"Wide ResNet-{_depth}-2: ResNet-{_depth} (v1.5) with the bottleneck's 1x1 and 3x3 convs twice as "
         "wide; the outer widths stay."
@@ -492,10 +483,7 @@ for _depth, _params in ((50, 68_883_240), (101, 126_886_696)):
     if _depth == 101:
         _notes += " The paper's ImageNet experiment is WRN-50-2; 101-2 is torchvision's."
     register_resnet(
-        _name,
+        imagenet_card(_name, "wide_resnet", WRN_PAPER, _params, _results, {"torchvision": _name}, _notes),
         ResNetConfig("bottleneck", imagenet_stages(_depth, 128), stride_on="3x3"),
-        imagenet_card(
-            _name, "wide_resnet", WRN_PAPER, _params, _WRN_RESULTS[_depth], {"torchvision": _name}, _notes
-        ),
         _TV,
     )

@@ -15,7 +15,7 @@ All use Caffe's stem max-pooling (3x3, stride 2, no padding, ceil mode), so they
 
 from __future__ import annotations
 
-from ..cards import Paper, PaperResult
+from ..cards import Paper, top_errors
 from ..weights import rename_keys
 from .resnet import (
     BLOCK_RULE,
@@ -48,15 +48,6 @@ def from_timm(state_dict: dict) -> dict:
     )
 
 
-def _results(top1: float, top5: float, release: tuple[float, float], table: str) -> tuple[PaperResult, ...]:
-    return (
-        PaperResult("top-1 error", top1, "ILSVRC-2012", "val", f"single 224x224 crop, {table}"),
-        PaperResult("top-5 error", top5, "ILSVRC-2012", "val", f"single 224x224 crop, {table}"),
-        PaperResult("top-1 error", release[0], "ILSVRC-2012", "val", "released Caffe model, single crop"),
-        PaperResult("top-5 error", release[1], "ILSVRC-2012", "val", "released Caffe model, single crop"),
-    )
-
-
 _SE = dict(se_reduction=16, ceil_pool=True)
 _SE_RESNEXT = dict(_SE, stride_on="3x3", groups=32)
 _SENET154 = ResNetConfig(
@@ -71,7 +62,7 @@ _SENET154 = ResNetConfig(
     **_SE,
 )
 
-_VARIANTS = (  # name, config, parameters, head dropout, paper top-1/top-5 error, released model's
+SENETS = (  # name, config, parameters, head dropout, paper top-1/top-5 error, released model's
     ("seresnet50", imagenet_config(50, **_SE), 28_088_024, 0.0, (23.29, 6.62), (22.37, 6.36)),
     ("seresnet101", imagenet_config(101, **_SE), 49_326_872, 0.0, (22.38, 6.07), (21.75, 5.72)),
     ("seresnet152", imagenet_config(152, **_SE), 66_821_848, 0.0, (21.57, 5.73), (21.34, 5.54)),
@@ -89,20 +80,21 @@ _NOTES = {
     "1x1 convs, 3x3 projection shortcuts and dropout 0.2 before the classifier.",
 }
 
-for _name, _cfg, _params, _drop, _paper, _released in _VARIANTS:
+for _name, _cfg, _params, _drop, _paper, _released in SENETS:
     register_resnet(
-        _name,
-        _cfg,
         imagenet_card(
             _name,
             "senet",
             PAPER,
             _params,
-            _results(*_paper, _released, "Table 8" if _name == "senet154" else "Table 2"),
+            top_errors(*_paper, f"single 224x224 crop, {'Table 8' if _name == 'senet154' else 'Table 2'}")
+            + top_errors(*_released, "released Caffe model, single crop"),
             {"timm": f"legacy_{_name}"},
             _NOTES[_name] + " Stem max-pooling in Caffe's arithmetic (no padding, ceil mode), as the "
             "released models; loads timm's legacy_ (Cadene) checkpoints.",
         ),
+        _cfg,
         {"timm": from_timm},
         drop_rate=_drop,
+        module=__name__,
     )

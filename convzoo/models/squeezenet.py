@@ -78,12 +78,9 @@ class SqueezeNet(Classifier):
     def __init__(
         self, version: str = "1.0", num_classes: int = 1000, in_chans: int = 3, drop_rate: float = 0.5
     ):
-        super().__init__()
-        (stem_chs, stem_kernel), items = SQUEEZENET_CONFIGS[version]
-        self.num_classes, self.in_chans = num_classes, in_chans
         # Table 1's 111x111 conv1 maps need 227x227 input (the release's crop), not the stated 224.
-        self.default_input_size = (in_chans, 227, 227)
-        self.min_input_size = MIN_INPUT_SIZE[version]
+        super().__init__(num_classes, in_chans, (227, 227), MIN_INPUT_SIZE[version])
+        (stem_chs, stem_kernel), items = SQUEEZENET_CONFIGS[version]
         self.stem = nn.Sequential()
         self.stem.add_module("conv", nn.Conv2d(in_chans, stem_chs, stem_kernel, stride=2))
         self.stem.add_module("act", nn.ReLU(inplace=True))

@@ -87,13 +87,11 @@ class UNet(DensePredictor):
         pad_input: bool = False,
         drop_rate: float = 0.5,
     ) -> None:
-        super().__init__()
         if pad_input and config.padding == 0:
             raise ValueError("pad_input=True needs padded convolutions (padding=1)")
+        min_size = next(s for s in itertools.count(1) if level_sizes(s, config))
+        super().__init__(num_classes, in_chans, (572, 572) if config.padding == 0 else (512, 512), min_size)
         self.config, self.pad_input = config, pad_input
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.min_input_size = next(s for s in itertools.count(1) if level_sizes(s, config))
-        self.default_input_size = (in_chans, 572, 572) if config.padding == 0 else (in_chans, 512, 512)
         norm = nn.BatchNorm2d if config.batch_norm else None
         widths = config.widths
         self.encoder = nn.ModuleList(
@@ -184,11 +182,9 @@ class BackboneUNet(DensePredictor):
         in_chans: int | None = None,
         decoder_chs: tuple[int, ...] | None = None,
     ) -> None:
-        super().__init__()
-        self.encoder = BackboneFeatures(backbone, in_chans)
-        self.num_classes, self.in_chans = num_classes, self.encoder.in_chans
-        self.min_input_size = self.encoder.min_input_size
-        self.default_input_size = self.encoder.default_input_size
+        encoder = BackboneFeatures(backbone, in_chans)
+        super().__init__(num_classes, encoder.in_chans, encoder.default_input_size, encoder.min_input_size)
+        self.encoder = encoder
         stages = self.encoder.feature_info[::-1]  # deepest first
         # below the finest stage, 2x steps without a skip up to the input's resolution
         self.num_unjoined = max(0, round(math.log2(stages[-1]["reduction"])))

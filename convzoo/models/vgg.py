@@ -16,8 +16,8 @@ from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
 from ..layers import ConvNormAct, LocalResponseNorm, MLPHead
 from ..layers.weight_init import init_msra
-from ..registry import register_model
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="Very Deep Convolutional Networks for Large-Scale Image Recognition",
@@ -60,10 +60,8 @@ class VGG(Classifier):
         batch_norm: bool = False,
         drop_rate: float = 0.5,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 4096
-        self.default_input_size = (in_chans, 224, 224)
-        self.min_input_size = 32
+        super().__init__(num_classes, in_chans, (224, 224), 32)
+        self.num_features = 4096
         self.stages = nn.Sequential()
         self.feature_info = []
         stage, width = nn.Sequential(), in_chans
@@ -138,26 +136,27 @@ _RESULTS = {  # Table 3, single-scale evaluation (top-1 / top-5 val error, %), a
     "E": (25.5, 8.0),
 }
 
-_VARIANTS = (  # name, config, batch norm, parameters at 1000 classes, torchvision name
-    ("vgg11", "A", False, 132_863_336, "vgg11"),
-    ("vgg11_lrn", "A-LRN", False, 132_863_336, None),
-    ("vgg13", "B", False, 133_047_848, "vgg13"),
-    ("vgg16_c", "C", False, 133_638_952, None),
-    ("vgg16", "D", False, 138_357_544, "vgg16"),
-    ("vgg19", "E", False, 143_667_240, "vgg19"),
-    ("vgg11_bn", "A", True, 132_868_840, "vgg11_bn"),
-    ("vgg13_bn", "B", True, 133_053_736, "vgg13_bn"),
-    ("vgg16_bn", "D", True, 138_365_992, "vgg16_bn"),
-    ("vgg19_bn", "E", True, 143_678_248, "vgg19_bn"),
-)
+VGGS = {  # name: (configuration of Table 1, BatchNorm, parameters at 1000 classes, loads torchvision's)
+    "vgg11": ("A", False, 132_863_336, True),
+    "vgg11_lrn": ("A-LRN", False, 132_863_336, False),
+    "vgg13": ("B", False, 133_047_848, True),
+    "vgg16_c": ("C", False, 133_638_952, False),
+    "vgg16": ("D", False, 138_357_544, True),
+    "vgg19": ("E", False, 143_667_240, True),
+    "vgg11_bn": ("A", True, 132_868_840, True),
+    "vgg13_bn": ("B", True, 133_053_736, True),
+    "vgg16_bn": ("D", True, 138_365_992, True),
+    "vgg19_bn": ("E", True, 143_678_248, True),
+}
 
 
-def _register(name: str, config: str, batch_norm: bool, params: int, tv_name: str | None) -> None:
-    top1, top5 = _RESULTS[config]
+def vgg_card(name: str, config: str, batch_norm: bool, params: int, torchvision: bool) -> ModelCard:
+    """The card of one row of VGGS; the paper's results are for the nets without BatchNorm."""
     notes = f"Configuration {config} of Table 1."
     if batch_norm:
         notes += " BatchNorm after every convolution is torchvision's addition, not the paper's."
-    card = ModelCard(
+    top1, top5 = _RESULTS[config]
+    return ModelCard(
         name=name,
         family="vgg",
         paper=PAPER,
@@ -169,18 +168,17 @@ def _register(name: str, config: str, batch_norm: bool, params: int, tv_name: st
             PaperResult("top-1 error", top1, "ILSVRC-2012", "val", "single scale, Table 3"),
             PaperResult("top-5 error", top5, "ILSVRC-2012", "val", "single scale, Table 3"),
         ),
-        compatible={"torchvision": tv_name} if tv_name else {},
+        compatible={"torchvision": name} if torchvision else {},
         notes=notes,
     )
-    converters = {"torchvision": torchvision_converter(VGG_CONFIGS[config], batch_norm)} if tv_name else {}
-
-    @register_model(card, converters)
-    def build(num_classes: int = 1000, in_chans: int = 3, drop_rate: float = 0.5) -> VGG:
-        return VGG(VGG_CONFIGS[config], num_classes, in_chans, batch_norm, drop_rate)
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"VGG configuration {config}{' with BatchNorm' if batch_norm else ''}."
 
 
-for _variant in _VARIANTS:
-    _register(*_variant)
+for _name, (_config, _bn, _params, _tv) in VGGS.items():
+    register_builder(
+        vgg_card(_name, _config, _bn, _params, _tv),
+        VGG,
+        {"torchvision": torchvision_converter(VGG_CONFIGS[_config], _bn)} if _tv else {},
+        doc=f"VGG configuration {_config}{' with BatchNorm' if _bn else ''}.",
+        config=VGG_CONFIGS[_config],
+        batch_norm=_bn,
+    )

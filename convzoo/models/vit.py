@@ -22,8 +22,8 @@ from torch.nn import functional as F
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
 from ..layers.drop import DropPath
-from ..registry import register_model
 from ..weights import rename_keys
+from ._builder import register_builder
 
 PAPER = Paper(
     title="An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
@@ -145,15 +145,13 @@ class VisionTransformer(Classifier):
         drop_path_rate: float = 0.0,
         pos_embed_mode: str = "bicubic",
     ) -> None:
-        super().__init__()
         if img_size % patch_size:
             raise ValueError(f"img_size {img_size} is not a multiple of the patch size {patch_size}")
         if pos_embed_mode not in ("bicubic", "bilinear"):
             raise ValueError(f"pos_embed_mode must be 'bicubic' or 'bilinear', got {pos_embed_mode!r}")
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, config.hidden
+        super().__init__(num_classes, in_chans, (img_size, img_size), patch_size)  # at least one patch
+        self.num_features = config.hidden
         self.patch_size, self.pos_embed_mode = patch_size, pos_embed_mode
-        self.default_input_size = (in_chans, img_size, img_size)
-        self.min_input_size = patch_size  # one patch
         self.grid = (img_size // patch_size, img_size // patch_size)
         dim = config.hidden
         self.patch_embed = nn.Conv2d(in_chans, dim, patch_size, stride=patch_size)
@@ -256,19 +254,20 @@ _RESULTS: dict[str, tuple[PaperResult, ...]] = {
     "L/32": _table5(71.16, 80.99),
 }
 
-_VARIANTS = (  # name, config, patch, parameters at 1000 classes
-    ("vit_ti_16", "Ti", 16, 5_717_416),
-    ("vit_ti_32", "Ti", 32, 6_131_560),
-    ("vit_s_16", "S", 16, 22_050_664),
-    ("vit_s_32", "S", 32, 22_878_952),
-    ("vit_b_16", "B", 16, 86_567_656),
-    ("vit_b_32", "B", 32, 88_224_232),
-    ("vit_l_16", "L", 16, 304_326_632),
-    ("vit_l_32", "L", 32, 306_535_400),
-)
+VITS = {  # name: (configuration of Table 1, patch size, parameters at 1000 classes, loads torchvision's)
+    "vit_ti_16": ("Ti", 16, 5_717_416, False),
+    "vit_ti_32": ("Ti", 32, 6_131_560, False),
+    "vit_s_16": ("S", 16, 22_050_664, False),
+    "vit_s_32": ("S", 32, 22_878_952, False),
+    "vit_b_16": ("B", 16, 86_567_656, True),
+    "vit_b_32": ("B", 32, 88_224_232, False),
+    "vit_l_16": ("L", 16, 304_326_632, False),
+    "vit_l_32": ("L", 32, 306_535_400, False),
+}
 
 
-def _register(name: str, config: str, patch: int, params: int) -> None:
+def vit_card(name: str, config: str, patch: int, params: int, torchvision: bool) -> ModelCard:
+    """The card of one ViT of VITS."""
     notes = (
         f"ViT-{config}/{patch}. Inputs of any size that is a multiple of {patch} run: the position "
         "embeddings' grid is interpolated (bicubic, or pos_embed_mode='bilinear'); other sizes raise "
@@ -280,26 +279,24 @@ def _register(name: str, config: str, patch: int, params: int) -> None:
             f" ViT-{config} is not in the paper (Table 1 has B, L, H): its width, depth and heads come from "
             "DeiT (Touvron et al. 2021) and AugReg (Steiner et al. 2021, 'How to train your ViT?')."
         )
-    tv_name = name if name == "vit_b_16" else None
-    card = ModelCard(
+    return ModelCard(
         name=name,
         family="vit",
         paper=PAPER,
         input_size=(3, 224, 224),
         params=params,
         results=_RESULTS.get(f"{config}/{patch}", ()),
-        compatible={"torchvision": tv_name} if tv_name else {},
+        compatible={"torchvision": name} if torchvision else {},
         notes=notes,
     )
-    converters = {"torchvision": from_torchvision} if tv_name else {}
-
-    @register_model(card, converters)
-    def build(**kwargs) -> VisionTransformer:
-        return VisionTransformer(VIT_CONFIGS[config], patch, **kwargs)
-
-    build.__name__ = build.__qualname__ = name
-    build.__doc__ = f"ViT-{config}/{patch}; keyword arguments as VisionTransformer's."
 
 
-for _variant in _VARIANTS:
-    _register(*_variant)
+for _name, (_config, _patch, _params, _tv) in VITS.items():
+    register_builder(
+        vit_card(_name, _config, _patch, _params, _tv),
+        VisionTransformer,
+        {"torchvision": from_torchvision} if _tv else {},
+        doc=f"ViT-{_config}/{_patch}; keyword arguments as VisionTransformer's.",
+        config=VIT_CONFIGS[_config],
+        patch_size=_patch,
+    )

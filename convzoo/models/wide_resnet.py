@@ -18,6 +18,7 @@ from torch import nn
 from ..cards import ModelCard, PaperResult
 from ..contract import Classifier
 from ..layers import ClassifierHead, DropPath
+from ..layers.weight_init import init_msra
 from ..registry import register_model
 from .resnet import WRN_PAPER
 
@@ -58,12 +59,10 @@ class WideResNet(Classifier):
         drop_rate: float = 0.0,
         drop_path_rate: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(num_classes, in_chans, (32, 32), 1)
         if (depth - 4) % 6:
             raise ValueError(f"WRN depth must be 6N+4, got {depth}")
         blocks = (depth - 4) // 6
-        self.num_classes, self.in_chans = num_classes, in_chans
-        self.default_input_size, self.min_input_size = (in_chans, 32, 32), 1
         self.stem = nn.Conv2d(in_chans, 16, 3, 1, 1, bias=False)
         self.stages = nn.Sequential()
         self.feature_info = []
@@ -83,9 +82,7 @@ class WideResNet(Classifier):
         self.feature_info[-1] = dict(module="final", num_chs=in_chs, reduction=reduction)
         self.num_features = in_chs
         self.head = ClassifierHead(in_chs, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        init_msra(self, linear_std=None, conv_bias=False)  # the fc keeps PyTorch's initialisation
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

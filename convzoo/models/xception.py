@@ -97,10 +97,8 @@ class Xception(Classifier):
         drop_rate: float = 0.5,
         rows: tuple[XceptionRow, ...] = FIGURE_5,
     ) -> None:
-        super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 2048
-        self.default_input_size = (in_chans, 299, 299)
-        self.min_input_size = 7
+        super().__init__(num_classes, in_chans, (299, 299), 7)
+        self.num_features = 2048
         self.features = nn.Sequential()
         self.features.add_module("conv1", ConvNormAct(in_chans, 32, 3, 2, padding=0))
         self.features.add_module("conv2", ConvNormAct(32, 64, 3, padding=0))

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
 import convzoo
 from convzoo.models.densenet import DenseNet, DenseNetConfig, from_torchvision
 from convzoo.weights import UnplacedKeysError
-
-
-def n_params(module: nn.Module, skip_norm: bool = False) -> int:
-    return sum(
-        p.numel()
-        for m in module.modules()
-        if not (skip_norm and isinstance(m, nn.BatchNorm2d))
-        for p in m.parameters(recurse=False)
-    )
-
-
-def weight_layers(model: nn.Module, skip: tuple[str, ...] = ()) -> int:
-    """Convolutions and fully connected layers, the layers a paper's depth counts."""
-    return sum(
-        isinstance(m, (nn.Conv2d, nn.Linear)) and not any(s in name for s in skip)
-        for name, m in model.named_modules()
-    )
+from tests.models.helpers import n_params, weight_layers
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,7 @@ from convzoo.models.efficientnet import (
     efficientnet,
 )
 from convzoo.weights import UnplacedKeysError
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+from tests.models.helpers import n_params
 
 
 def test_channel_rounding_is_the_papers():

@@ -9,10 +9,7 @@ from torch import nn
 import convzoo
 from convzoo.layers import DropPath
 from convzoo.layers.mbconv import InvertedResidual
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+from tests.models.helpers import n_params
 
 
 def body_params(model: nn.Module) -> int:

@@ -10,37 +10,7 @@ import convzoo
 from convzoo.layers.preact import BatchNormReLU
 from convzoo.models.preact_resnet import PreActBottleneck, from_timm
 from convzoo.weights import UnplacedKeysError
-
-
-def n_params(module: nn.Module, skip_norm: bool = False) -> int:
-    return sum(
-        p.numel()
-        for m in module.modules()
-        if not (skip_norm and isinstance(m, nn.BatchNorm2d))
-        for p in m.parameters(recurse=False)
-    )
-
-
-def weight_layers(model: nn.Module, skip: tuple[str, ...] = ()) -> int:
-    """Convolutions and fully connected layers, the layers a paper's depth counts."""
-    return sum(
-        isinstance(m, (nn.Conv2d, nn.Linear)) and not any(s in name for s in skip)
-        for name, m in model.named_modules()
-    )
-
-
-def capture(module: nn.Module, model_input: torch.Tensor, run) -> dict[str, torch.Tensor]:
-    """Inputs and outputs of the named children of `module` while `run(model_input)` runs."""
-    seen = {}
-    hooks = [
-        child.register_forward_hook(lambda m, i, o, n=n: seen.update({f"{n}.in": i[0], f"{n}.out": o}))
-        for n, child in module.named_children()
-    ]
-    with torch.no_grad():
-        run(model_input)
-    for h in hooks:
-        h.remove()
-    return seen
+from tests.models.helpers import capture, n_params, weight_layers
 
 
 def test_preact_unit_activates_before_each_conv_and_not_after_the_addition():

@@ -18,16 +18,7 @@ from convzoo.models.resnet import (
 )
 from convzoo.models.senet import from_timm
 from convzoo.weights import UnplacedKeysError
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def skeleton(name: str, **kwargs) -> nn.Module:
-    """The model with its parameters on the meta device: structure and counts without the init cost."""
-    with torch.device("meta"):
-        return convzoo.create_model(name, **kwargs)
+from tests.models.helpers import n_params, skeleton
 
 
 def stride_of(conv) -> int:

@@ -5,22 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-import convzoo
 from convzoo.models.resnet import (
     ResidualBlock,
     ResNetConfig,
     StageRow,
 )
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def skeleton(name: str, **kwargs) -> nn.Module:
-    """The model with its parameters on the meta device: structure and counts without the init cost."""
-    with torch.device("meta"):
-        return convzoo.create_model(name, **kwargs)
+from tests.models.helpers import n_params, skeleton
 
 
 def stride_of(conv) -> int:

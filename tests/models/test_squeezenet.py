@@ -12,10 +12,7 @@ from convzoo.models.efficientnet import (
     EFFICIENTNET_B0_ROWS,
 )
 from convzoo.models.mobilenet import MBConvNet
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+from tests.models.helpers import n_params
 
 
 def test_squeezenet_table_1_sizes_and_50x_fewer_parameters_than_alexnet():

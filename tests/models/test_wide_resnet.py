@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-import convzoo
 from convzoo.models.wide_resnet import PreActBasicBlock
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def skeleton(name: str, **kwargs) -> nn.Module:
-    """The model with its parameters on the meta device: structure and counts without the init cost."""
-    with torch.device("meta"):
-        return convzoo.create_model(name, **kwargs)
+from tests.models.helpers import n_params, skeleton
 
 
 def test_wide_resnet50_2_doubles_only_the_inner_width():

@@ -6,34 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-import convzoo
 from convzoo.layers.separable import SeparableConv2d
 from convzoo.models import xception as xception_module
 from convzoo.weights import UnplacedKeysError
-
-
-def on_meta(name: str, **kwargs) -> nn.Module:
-    """The model with meta tensors: shapes without the cost of allocating or running anything."""
-    with torch.device("meta"):
-        return convzoo.create_model(name, **kwargs).eval()
-
-
-def output_shapes(model: nn.Module, size: int, modules: list[str]) -> dict[str, tuple[int, ...]]:
-    """C x H x W of the named modules' outputs for one size x size image (on the meta device)."""
-    found, named = {}, dict(model.named_modules())
-    hooks = [
-        named[n].register_forward_hook(lambda m, i, o, n=n: found.__setitem__(n, tuple(o.shape[1:])))
-        for n in modules
-    ]
-    with torch.no_grad():
-        model(torch.empty(1, model.in_chans, size, size, device="meta"))
-    for h in hooks:
-        h.remove()
-    return found
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+from tests.models.helpers import n_params, on_meta, output_shapes
 
 
 def test_xception_has_table_3s_parameter_count():
