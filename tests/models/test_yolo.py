@@ -90,6 +90,13 @@ def test_mini_config_is_a_112_input_7x7_grid_any_class_count():
     with torch.no_grad():
         out = model(torch.randn(3, 3, 112, 112))
     assert out.shape == (3, 7, 7, 14)
+    convs = [m for m in model.features.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [8, 16, 32, 64, 128, 128]
+    fc1 = model.head.hidden[1]
+    assert (fc1.in_features, fc1.out_features) == (7 * 7 * 128, 512)
+    assert not any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in model.modules())
+    twenty = convzoo.create_model("yolo_v1_mini")
+    assert sum(p.numel() for p in twenty.parameters()) == convzoo.model_card("yolo_v1_mini").params
     detections = model.decode(out, image_size=(50, 80), score_threshold=0.0)
     assert len(detections) == 3
     for d in detections:
