@@ -1,6 +1,6 @@
 """yolo_v1_mini on shapes-detect on a CPU: mAP@0.5 and mAP@[.5:.95] against training time.
 
-    python benchmarks/detect_shapes.py --out runs/bench-detect [--epochs 12 --threads 1]
+    python benchmarks/detect_shapes.py --out runs/bench-detect [--epochs 12 --lr 2e-3 --threads 1]
     python benchmarks/detect_shapes.py --redraw runs/bench-detect   # the picture again, from the run
 
 Trains with the shapes-detect recipe of convzoo train (AdamW, one-cycle) at the batch size and peak
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--out", default="runs/bench-detect")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show-threshold", type=float, default=0.05, help="lowest score drawn")
