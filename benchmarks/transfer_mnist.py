@@ -40,9 +40,9 @@ import torch
 from convzoo import create_model
 from convzoo.data import ArraySplit, Dataset, fit_to_size, load_dataset, normalize
 from convzoo.train import Trainer, resolve_config
-from convzoo.train.checkpoint import read_meta, save_tensors
+from convzoo.train.checkpoint import read_meta, resolve_checkpoint, save_tensors
 from convzoo.train.config import environment
-from convzoo.transfer.setup import resolve_weights_path
+from convzoo.transfer import prepare_transfer
 from convzoo.weights import read_state_dict
 
 HERE = Path(__file__).resolve().parent
@@ -151,7 +151,7 @@ def feature_diagnostics(run: Path, target: Dataset, model: str, count: int = 200
     Effective rank: the participation ratio (sum s)^2 / sum s^2 of the centred features' singular values.
     """
     net = create_model(model, num_classes=len(SOURCE_DIGITS))
-    net.load_state_dict(read_state_dict(resolve_weights_path(str(run))))
+    net.load_state_dict(read_state_dict(resolve_checkpoint(run)))
     net.eval()
     images = fit_to_size(target.test.images[:count], net.default_input_size[-1])
     c5 = net.forward_features(normalize(images, *target.stats()))
@@ -184,7 +184,7 @@ def transfer_run(
         overrides.update(weights=str(weights), finetune=mode, unfreeze=unfreeze, lr_decay=settings.lr_decay)
     cfg = resolve_config(settings.model, overrides)
     budget = replace(target, train=repeat_to(train, settings.steps * settings.batch_size))
-    trainer = Trainer(cfg, dataset=budget, log=quiet)
+    trainer = Trainer(cfg, dataset=budget, log=quiet, prepare=prepare_transfer)
     if mode:  # a new final layer, as the classes are new (same count: load_pretrained kept the old one)
         torch.manual_seed(seed)
         trainer.model.get_classifier().reset_parameters()
@@ -200,7 +200,7 @@ def run_experiment(settings: Settings, data_dir: str | Path, cache: Path, log=pr
     source, target = select_digits(mnist, SOURCE_DIGITS), select_digits(mnist, TARGET_DIGITS)
     cache.mkdir(parents=True, exist_ok=True)
     pretrained = pretrain(settings, source, cache, log)
-    pretrain_top1 = read_meta(resolve_weights_path(str(pretrained)))["top1"]
+    pretrain_top1 = read_meta(resolve_checkpoint(pretrained))["top1"]
     diagnostics = feature_diagnostics(pretrained, target, settings.model)
     log(describe_features(diagnostics))
     rows = []
