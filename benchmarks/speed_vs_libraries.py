@@ -1,11 +1,11 @@
 """Every zoo model that loads a torchvision or timm checkpoint, timed against that library's model
 with the same weights: eval forward and one training step, interleaved, medians.
 
-    PYTHONPATH=$PWD /work/sidevenv/bin/python benchmarks/speed_vs_libraries.py [PATTERN ...]
+    PYTHONPATH=$PWD SIDE_VENV/bin/python benchmarks/speed_vs_libraries.py [PATTERN ...]
         [--rounds 5] [--eval-batch 8] [--train-batch 4] [--channels-last] [--bf16] [--compile]
 
 Both sides run in the same process and environment (torchvision and timm are not convzoo
-dependencies: run it in an environment that has them, with the worktree on PYTHONPATH). For each
+dependencies: run it in an environment that has them, with the repository on PYTHONPATH). For each
 model: the library's model is built with seeded random weights, the zoo model loads its
 state_dict through `load_weights`, and the eval outputs are checked equal (max |difference| <= 1e-4
 of the logits' scale) before anything is timed. Then every round times each variant in turn (the

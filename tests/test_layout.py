@@ -11,8 +11,6 @@ PACKAGE = ROOT / "convzoo"
 # folder of convzoo -> the convzoo folders/modules it must not import (layers: anything outside layers)
 FORBIDDEN: dict[str, set[str]] = {
     "layers": {p.stem for p in PACKAGE.iterdir() if p.stem not in {"layers", "__init__", "__pycache__"}},
-    # the trainer is handed a preparation step (Trainer(prepare=...)); it never reaches into transfer
-    "train": {"transfer"},
 }
 
 
@@ -46,14 +44,6 @@ def test_layers_import_only_torch_and_each_other():
         bad = convzoo_imports(path.read_text(), module_name(path)) & FORBIDDEN["layers"]
         assert not bad, (
             f"{path.relative_to(ROOT)} imports convzoo.{sorted(bad)}: layers/ holds torch-only blocks"
-        )
-
-
-def test_the_trainer_does_not_import_transfer():
-    for path in sorted((PACKAGE / "train").rglob("*.py")):
-        bad = convzoo_imports(path.read_text(), module_name(path)) & FORBIDDEN["train"]
-        assert not bad, (
-            f"{path.relative_to(ROOT)} imports convzoo.transfer: pass Trainer(prepare=...) instead"
         )
 
 

@@ -144,7 +144,6 @@ def run(args: argparse.Namespace) -> int:
     from ..train import NonFiniteLossError, read_config_file, resolve_config, train
     from ..train.lock import RunDirectoryBusyError, check_free
     from ..train.rundir import RunDir
-    from ..transfer import prepare_transfer
 
     main_rank = os.environ.get("RANK", "0") == "0"
     if (args.model is None) == (getattr(args, "arch", None) is None):
@@ -166,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         data_name = Path(cfg.data).name or "data"
         model_name = Path(cfg.model).stem if args.arch else cfg.model
         out = out or f"runs/{model_name}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        result = train(cfg, out, resume=args.resume, log=say, prepare=prepare_transfer)
+        result = train(cfg, out, resume=args.resume, log=say)
     except NonFiniteLossError as e:
         print(f"convzoo {args.command}: {e}", file=sys.stderr)
         return 1

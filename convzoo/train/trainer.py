@@ -27,6 +27,7 @@ from ..contract import ClassifierOutput
 from ..data import DATASETS, Dataset, FolderSplit, load_dataset
 from ..devices import resolve_device
 from ..registry import create_model, model_card
+from ..transfer.setup import prepare_transfer
 from .checkpoint import (
     optimizer_state,
     optimizer_tensors,
@@ -105,23 +106,6 @@ def data_location(data: str, data_dir: str | None) -> str | None:
     return str(Path(folder).resolve()) if folder else None
 
 
-PrepareModel = Callable[[nn.Module, TrainConfig, Callable[[str], None]], "list[dict] | None"]
-"""A caller's step between building the model and building its optimizer: loads weights, freezes
-layers, and returns the optimizer's parameter groups (None: every parameter at cfg.lr). The trainer
-knows nothing of where weights come from; `convzoo.transfer.prepare_transfer` is the one the CLI passes."""
-
-
-def check_preparation(cfg: TrainConfig, prepare: PrepareModel | None) -> None:
-    """Transfer settings need a preparation step to act on them; silently ignoring them would train
-    from scratch while the user believes the weights were loaded."""
-    asked = [name for name in ("weights", "init_from", "finetune") if getattr(cfg, name)]
-    if asked and prepare is None:
-        raise ValueError(
-            f"{', '.join(asked)} set but no model preparation given: pass "
-            "prepare=convzoo.transfer.prepare_transfer to Trainer/train"
-        )
-
-
 def steps_per_epoch(n: int, batch_size: int, world: int) -> int:
     """Optimizer steps in one pass over n items (a last batch smaller than the world size is dropped)."""
     return n // batch_size + (1 if n % batch_size >= max(1, world) else 0)
@@ -139,10 +123,8 @@ class Trainer:
         model: nn.Module | None = None,
         callbacks: Sequence[Callback] = (),
         log: Callable[[str], None] = print,
-        prepare: PrepareModel | None = None,
     ) -> None:
         self.cfg, self.callbacks = cfg, list(callbacks)
-        check_preparation(cfg, prepare)
         if cfg.portable_kernels:  # before any kernel runs (see convzoo.train.kernels)
             pin_portable_kernels(log)
         self.device = resolve_device(cfg.device)
@@ -176,7 +158,7 @@ class Trainer:
         self.model = model or create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
         self.task = task_for(card.task, self.model, cfg, ds.classes)
         self.task.check_dataset(ds)
-        lr_groups = prepare(self.model, cfg, self.log) if prepare else None
+        lr_groups = prepare_transfer(self.model, cfg, self.log)
         self.data_size = ds.image_size
         self.size = self.task.input_size(ds, cfg.image_size)
         self.dataset = ds.resized(self.size) if ds.image_size != self.size else ds

@@ -4,7 +4,6 @@ layer copying (VGG's progressive initialisation) and feature extraction."""
 from .finetune import FINETUNE_MODES, FinetunePlan, plan_finetune, stage_of_parameters
 from .init_from import CopyReport, init_from, vgg_progressive_keys
 from .pretrained import TransferReport, adapt_input_channels, load_pretrained
-from .setup import prepare_transfer
 
 __all__ = [
     "FINETUNE_MODES",
@@ -15,7 +14,6 @@ __all__ = [
     "init_from",
     "load_pretrained",
     "plan_finetune",
-    "prepare_transfer",
     "stage_of_parameters",
     "vgg_progressive_keys",
 ]

@@ -155,15 +155,3 @@ def test_config_files(tmp_path):
         read_config_file(tmp_path / "bad.yaml")
     with pytest.raises(ValueError, match="optimizer must be one of sgd, adamw"):
         resolve_config("lenet5", {"optimizer": "adam"})
-
-
-def test_transfer_settings_without_a_preparation_step_are_refused():
-    # weights silently ignored would train from scratch while the user believes they were loaded
-    from convzoo.train.trainer import check_preparation
-    from convzoo.transfer import prepare_transfer
-
-    cfg = TrainConfig(model="lenet5", finetune="linear", weights="run")
-    with pytest.raises(ValueError, match=r"prepare=convzoo\.transfer\.prepare_transfer"):
-        check_preparation(cfg, None)
-    check_preparation(cfg, prepare_transfer)
-    check_preparation(TrainConfig(model="lenet5"), None)
