@@ -53,9 +53,25 @@ def open_storage(url: str | None, run_dir: str | Path = "runs/search") -> BaseSt
             f"got {url!r}"
         )
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+        return _rdb_storage(url)
     except ImportError as e:
         raise ValueError(f"storage {url.split(':', 1)[0]} needs a database driver: {e}") from None
+
+
+def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
+    """Optuna's RDBStorage; workers that start on a new database at the same moment race to create
+    its tables (PostgreSQL then reports a duplicate type): the losers wait and open the schema the
+    winner made."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+        except (IntegrityError, ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _engine_kwargs(url: str) -> dict[str, Any]:

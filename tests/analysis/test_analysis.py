@@ -292,7 +292,14 @@ def test_summary_of_a_training_checkpoint(tmp_path, capsys):
 
     model = convzoo.create_model("lenet5_modern", num_classes=3, in_chans=1)
     path = tmp_path / "best.safetensors"
-    meta = {"model": "lenet5_modern", "num_classes": 3, "in_chans": 1, "input_size": [1, 32, 32]}
+    meta = {
+        "model": "lenet5_modern",
+        "num_classes": 3,
+        "in_chans": 1,
+        "input_size": [1, 32, 32],
+        "mean": [0.5],
+        "std": [0.25],
+    }
     save_tensors(path, model.state_dict(), meta)
     assert main(["summary", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

@@ -157,7 +157,7 @@ def test_cifar_pickle_with_code_is_refused(tmp_path):
     with open(tmp_path / "cifar-10-batches-py" / "test_batch", "wb") as f:
         pickle.dump({b"data": Evil()}, f)
     with pytest.raises(
-        DataError, match=r"test_batch: not a readable CIFAR python batch \(refusing to load shutil.rmtree"
+        DataError, match=r"test_batch: not a readable CIFAR python batch \(.*refusing to load shutil\.rmtree"
     ):
         load_dataset("cifar10", tmp_path)
     assert tmp_path.exists()

@@ -198,38 +198,55 @@ def hook(label):
 set_step_hook(hook)
 sys.exit(main(["train", "lenet5_modern", "--train-limit", "64", "--test-limit", "32", "--epochs", "2",
                "--batch-size", "32", "--threads", "1", "--save", "all", "--keep-resume",
-               "--out", sys.argv[2]]))
+               "--out", sys.argv[2], *sys.argv[3:]]))
 """
 
 
-def kill_and_resume(k: int, out: Path, whole_tensors) -> None:
+def fresh_process(*args: str, k: int = -1) -> subprocess.CompletedProcess:
+    """RUNNER in a new interpreter: every run of these tests, killed, whole or resumed, starts a fresh
+    process, so all of them get the same CPU kernels (a LeNet run pins portable ones at its start,
+    which a process that already ran kernels cannot do: convzoo.train.kernels)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    done = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(k), str(out)], env=env, capture_output=True, text=True
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER, str(k), *args], env=env, capture_output=True, text=True
     )
+
+
+@pytest.fixture(scope="module")
+def fresh_whole(tmp_path_factory):
+    """The resume tensors of an uninterrupted run made by a fresh process."""
+    out = tmp_path_factory.mktemp("fresh") / "run"
+    done = fresh_process(str(out))
+    assert done.returncode == 0, done.stderr
+    return read_tensors(RunDir(out).resume_tensors)
+
+
+def kill_and_resume(k: int, out: Path, whole_tensors) -> None:
+    done = fresh_process(str(out), k=k)
     assert done.returncode == -signal.SIGKILL, done.stderr
     run = RunDir(out)
     assert_consistent(run)
-    assert main(["train", "lenet5_modern", "--out", str(out), "--resume"]) == 0
+    resumed = fresh_process(str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
     tensors = read_tensors(run.resume_tensors)
     assert all(torch.equal(tensors[key], whole_tensors[key]) for key in whole_tensors)
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # the kill's leftovers went
 
 
-def test_sigkill_mid_save_leaves_a_resumable_run_and_no_orphans(reference, tmp_path):
-    _, labels, whole_tensors, _ = reference
+def test_sigkill_mid_save_leaves_a_resumable_run_and_no_orphans(reference, fresh_whole, tmp_path):
+    labels = reference[1]
     kill_and_resume(
         labels.index("wrote last.safetensors", labels.index("committed commit-000001-epoch-0001")),
         tmp_path / "run",
-        whole_tensors,
+        fresh_whole,
     )
 
 
 @pytest.mark.slow
-def test_sigkill_at_every_durable_step_of_a_run(reference, tmp_path):
-    _, labels, whole_tensors, _ = reference
+def test_sigkill_at_every_durable_step_of_a_run(reference, fresh_whole, tmp_path):
+    labels = reference[1]
     for k in range(len(labels)):
-        kill_and_resume(k, tmp_path / f"kill{k}", whole_tensors)
+        kill_and_resume(k, tmp_path / f"kill{k}", fresh_whole)
 
 
 def test_a_run_of_the_older_layout_resumes_into_snapshots(reference, tmp_path):
