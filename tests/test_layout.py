@@ -11,6 +11,8 @@ PACKAGE = ROOT / "convzoo"
 # folder of convzoo -> the convzoo folders/modules it must not import (layers: anything outside layers)
 FORBIDDEN: dict[str, set[str]] = {
     "layers": {p.stem for p in PACKAGE.iterdir() if p.stem not in {"layers", "__init__", "__pycache__"}},
+    # the trainer is told how to prepare a model (convzoo.pipeline joins it to transfer's step)
+    "train": {"transfer", "cli", "search"},
 }
 
 
@@ -45,6 +47,12 @@ def test_layers_import_only_torch_and_each_other():
         assert not bad, (
             f"{path.relative_to(ROOT)} imports convzoo.{sorted(bad)}: layers/ holds torch-only blocks"
         )
+
+
+def test_the_trainer_never_reaches_into_transfer_search_or_the_cli():
+    for path in sorted((PACKAGE / "train").rglob("*.py")):
+        bad = convzoo_imports(path.read_text(), module_name(path)) & FORBIDDEN["train"]
+        assert not bad, f"{path.relative_to(ROOT)} imports convzoo.{sorted(bad)}: it should be told instead"
 
 
 def test_the_rule_sees_relative_and_absolute_imports():

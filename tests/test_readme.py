@@ -42,30 +42,30 @@ def shell_blocks(text: str) -> list[str]:
     return re.findall(r"```(?:bash|sh|shell)\n(.*?)```", text, flags=re.S)
 
 
-def readme_commands() -> list[tuple[list[str], str, str]]:
+def block_commands(block: str) -> list[tuple[list[str], str, str]]:
     """(argv after `convzoo`, the comment after the command, the whole line) for every convzoo
-    command in the README's shell blocks, `.venv/bin/convzoo`, `&&` chains and `-m convzoo` included."""
+    command of one shell block, `.venv/bin/convzoo`, `&&` chains and `-m convzoo` included."""
     found = []
-    for block in shell_blocks(README):
-        for line in block.replace("\\\n", " ").splitlines():  # continuation lines joined
-            code, _, comment = line.partition("  #")
-            for part in code.split("&&"):
-                words = shlex.split(part, comments=True)
-                starts = [
-                    i
-                    for i, w in enumerate(words)
-                    if Path(w).name == "convzoo" or (w == "-m" and i + 1 < len(words))
-                ]
-                for i in starts:
-                    first = i + 2 if words[i] == "-m" else i + 1
-                    if words[i] == "-m" and words[i + 1] != "convzoo":
-                        continue
-                    found.append((words[first:], comment.strip(), line))
-                    break
+    for line in block.replace("\\\n", " ").splitlines():  # continuation lines joined
+        code, _, comment = line.partition("  #")
+        for part in code.split("&&"):
+            words = shlex.split(part, comments=True)
+            starts = [
+                i
+                for i, w in enumerate(words)
+                if Path(w).name == "convzoo" or (w == "-m" and i + 1 < len(words))
+            ]
+            for i in starts:
+                first = i + 2 if words[i] == "-m" else i + 1
+                if words[i] == "-m" and words[i + 1] != "convzoo":
+                    continue
+                found.append((words[first:], comment.strip(), line))
+                break
     return found
 
 
-COMMANDS = readme_commands()
+BLOCKS = [block_commands(b) for b in shell_blocks(README)]
+COMMANDS = [c for block in BLOCKS for c in block]
 
 
 def test_the_readme_has_commands_of_every_kind():
@@ -165,59 +165,150 @@ def test_the_main_job_prints_the_readme_sample(tmp_path):
     assert [steady(x) for x in printed[-len(sample) :]] == [steady(x) for x in sample]
 
 
+# The README's shell blocks are worked examples: the longer commands of a block run in order in one
+# folder, so that a command finds what the ones above it made (a run, a study, an exported spec).
+# Words standing for the reader's own things become files the test writes; commands that need
+# more than the repository (the network, a database server, a checkpoint file) are left out.
+NEEDS_MORE = {
+    "--download": "the network",
+    "resnet18.pth": "a torchvision checkpoint file",
+    "torchrun": "torch's distributed launcher",
+    "postgresql://": "a database server",
+}
+SHORT = ["--train-limit", "64", "--test-limit", "32", "--batch-size", "8", "--epochs", "1"]
+SEARCH_TRIALS = "2"  # a study of the README's size takes minutes; two trials show it works
+
+
 def needs_more(line: str) -> str | None:
     return next((what for key, what in NEEDS_MORE.items() if key in line), None)
 
 
-LONGER = [c for c in COMMANDS if (c[0], c[1]) not in quick_commands()]
+def write_seg_folders(root: Path, count: int = 12) -> dict[str, str]:
+    """shapes-seg pictures as the reader's files: an images/ + masks/ folder and a Pascal VOC tree."""
+    from PIL import Image
+
+    from convzoo.data import make_shapes_seg
+
+    shapes = make_shapes_seg(count, 64, seed=1)
+    pairs, voc = root / "pairs", root / "VOC2012"
+    for d in (pairs / "images", pairs / "masks", voc / "JPEGImages", voc / "SegmentationClass"):
+        d.mkdir(parents=True)
+    (voc / "ImageSets" / "Segmentation").mkdir(parents=True)
+    names = [f"im{i:02d}" for i in range(count)]
+    for name, image, mask in zip(names, shapes.images, shapes.masks, strict=True):
+        picture = Image.fromarray(image.permute(1, 2, 0).numpy())
+        labels = Image.fromarray(mask.numpy(), mode="L")
+        picture.save(pairs / "images" / f"{name}.png")
+        labels.save(pairs / "masks" / f"{name}.png")
+        picture.save(voc / "JPEGImages" / f"{name}.jpg")
+        labels.save(voc / "SegmentationClass" / f"{name}.png")
+    half = count * 3 // 4
+    (voc / "ImageSets" / "Segmentation" / "train.txt").write_text("\n".join(names[:half]) + "\n")
+    (voc / "ImageSets" / "Segmentation" / "val.txt").write_text("\n".join(names[half:]) + "\n")
+    return {"path/to/pairs": str(pairs), "path/to/VOC2012": str(voc)}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("argv", "comment", "line"), LONGER, ids=[" ".join(a)[:60] for a, _, _ in LONGER])
-def test_the_longer_readme_commands_run(argv, comment, line, tmp_path, monkeypatch, capsys):
-    from convzoo.cli import main
+def write_pictures(root: Path) -> None:
+    """The reader's own pictures the README's predict and interpret commands name."""
+    from PIL import Image
 
-    missing = needs_more(line)
-    if missing:
-        pytest.skip(f"needs {missing}")
-    data = SHARED / "data"
-    if any(a.startswith("../shared") or a in PLACEHOLDERS for a in argv) and not data.is_dir():
-        pytest.skip(f"datasets not found at {data}")
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "runs").mkdir()
-    uses_run = any(a.startswith(("RUN", "runs/digits")) for a in argv) and "--out" not in argv
-    if uses_run or argv[0] == "finetune":
-        quick_run = ["train", "lenet5_modern", "--epochs", "1", "--train-limit", "512", "--test-limit", "100"]
-        assert main([*quick_run, "--out", "runs/digits"]) == 0
-    if argv[0] in ("interpret", "visualize") or "digit.png" in argv:
-        from PIL import Image
+    from convzoo.data import load_dataset, make_shapes_seg
 
-        from convzoo.data import load_dataset
+    digit = load_dataset("mnist-mini").test.images[0, 0].numpy()
+    Image.fromarray(digit).save(root / "digit.png")
+    shapes = make_shapes_seg(2, 64, seed=3).images
+    for name, picture in zip(
+        ("photo.png", "a.jpg", "b.jpg"), (shapes[0], shapes[1], shapes[0]), strict=False
+    ):
+        Image.fromarray(picture.permute(1, 2, 0).numpy()).save(root / name)
 
-        Image.fromarray(load_dataset("mnist-mini").test.images[0, 0].numpy()).save("digit.png")
-    substitutes = {
-        "DIR": str(data / "fashion-mnist"),
-        "path/to/folder": str(data / "hymenoptera_data"),
-        "../shared/data/mnist": str(data / "mnist"),
-    }
-    argv = [substitutes.get(a, a) for a in argv]
-    argv = ["runs/digits" + a[3:] if a.startswith("RUN") else a for a in argv]
+
+def accepts(argv: list[str]) -> bool:
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit:
+        return False
+    return True
+
+
+def shortened(argv: list[str], quoted: list[str]) -> list[str]:
+    """A short run of a train/finetune command (unless its comment quotes what the full run prints);
+    a short study of a search."""
+    if argv[0] in ("train", "finetune") and not quoted:
+        return [*argv, *SHORT]
+    if argv[:1] == ["search"] and "--trials" in argv:
+        i = argv.index("--trials")
+        return [*argv[: i + 1], SEARCH_TRIALS, *argv[i + 2 :]]
+    return argv
+
+
+def check_quoted(argv: list[str], comment: str, printed: str, folder: Path) -> None:
+    """What a comment says the command makes or prints: '99.3% in 6 epochs' (train's top-1 to one
+    decimal and its epochs), file names in the --out folder ('photo_mask.png, boxes.json')."""
     quoted = quoted_numbers(comment)
-    short = ["--train-limit", "512", "--test-limit", "100"]
-    if "--batch-size" not in argv:  # a paper recipe's batch (VGG's 256 at 224x224) needs tens of GB
-        short += ["--batch-size", "16"]
-    if "--resume" in argv:  # continues a run: the run it continues comes first
-        first = [a for a in argv if a != "--resume"]
-        assert main([*first, *short, "--epochs", "1", "--keep-resume"]) == 0
-        argv = [*argv, *short, "--epochs", "2"]
-    elif argv[0] in ("train", "finetune") and not quoted:  # checked on whether it runs: a short run
-        argv = [*argv, *short, "--epochs", "1"]
-    capsys.readouterr()
-    assert main([*argv, "--json"]) == 0
-    printed = capsys.readouterr().out
-    if argv[0] == "train" and quoted:  # "99.3% in 6 epochs": the run's top-1 (one decimal) and epochs
+    if argv[0] == "train" and quoted:
         summary = json.loads(printed)
         percent = [float(q) for q in quoted if f"{q}%" in comment]
         epochs = [int(q) for q in quoted if f"{q} epochs" in comment]
         assert all(abs(summary["top1"] * 100 - p) <= 0.15 for p in percent), summary
         assert all(summary["epochs"] == e for e in epochs), summary
+    if "--out" in argv:
+        out = folder / argv[argv.index("--out") + 1]
+        for name in re.findall(r"[\w.-]+\.(?:png|json)", comment):
+            assert (out / name).is_file(), f"`convzoo {' '.join(argv)}` did not write {name} in {out}"
+
+
+def runnable_blocks() -> list[list[tuple[list[str], str, str]]]:
+    quick = quick_commands()
+    blocks = []
+    for block in BLOCKS:
+        longer = [c for c in block if (c[0], c[1]) not in quick and "pip install" not in c[2]]
+        if longer:
+            blocks.append(longer)
+    return blocks
+
+
+LONGER_BLOCKS = runnable_blocks()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", LONGER_BLOCKS, ids=[" ".join(b[0][0])[:50] for b in LONGER_BLOCKS])
+def test_the_longer_readme_commands_run_block_by_block(block, tmp_path, monkeypatch, capsys):
+    from convzoo.cli import main
+
+    data = SHARED / "data"
+    if not data.is_dir():
+        pytest.skip(f"datasets not found at {data}")
+    monkeypatch.chdir(tmp_path)
+    substitutes = {
+        "DIR": str(data / "fashion-mnist"),
+        "path/to/folder": str(data / "hymenoptera_data"),
+        "../shared/data/mnist": str(data / "mnist"),
+        **write_seg_folders(tmp_path / "mine"),
+    }
+    write_pictures(tmp_path)
+    run_dir = None  # RUN: the run the block's last train command made
+    ran = 0
+    for argv, comment, line in block:
+        if needs_more(line):
+            continue
+        argv = [substitutes.get(a, a) for a in argv]
+        if any(a.startswith("RUN") for a in argv):
+            if run_dir is None:  # a block about runs in general: a short LeNet run stands for RUN
+                assert main(["train", "lenet5_modern", *SHORT, "--out", "runs/digits"]) == 0
+                run_dir = "runs/digits"
+            argv = [run_dir + a[3:] if a.startswith("RUN") else a for a in argv]
+        argv = shortened(argv, quoted_numbers(comment))
+        if "--resume" in argv:  # continues a run: the run it continues comes first, kept resumable
+            assert main([*[a for a in argv if a != "--resume"], "--keep-resume"]) == 0, line
+            argv = [*argv, "--epochs", "2"]
+        capsys.readouterr()
+        json_out = accepts([*argv, "--json"])
+        status = main([*argv, "--json"] if json_out else argv)
+        printed, errors = capsys.readouterr()
+        assert status == 0, f"{line}\n{errors[-2000:]}"
+        if argv[0] in ("train", "finetune") and json_out:
+            run_dir = json.loads(printed)["run_dir"]
+        check_quoted(argv, comment, printed, tmp_path)
+        ran += 1
+    assert ran, "every command of this block needs more than the repository"

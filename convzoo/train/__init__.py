@@ -2,7 +2,7 @@
 
 from .checkpoint import load_checkpoint, read_meta
 from .config import FAMILY_RECIPES, TrainConfig, read_config_file, recipe_for, resolve_config
-from .trainer import NonFiniteLossError, Trainer, TrainResult, train
+from .trainer import NonFiniteLossError, Trainer, TrainResult
 
 __all__ = [
     "FAMILY_RECIPES",
@@ -17,3 +17,13 @@ __all__ = [
     "resolve_config",
     "train",
 ]
+
+
+def __getattr__(name: str):
+    """`train`, the composed run (convzoo.pipeline.train: the trainer told by convzoo.transfer how to
+    prepare the model), imported on first use because convzoo.pipeline imports this package."""
+    if name == "train":
+        from ..pipeline import train
+
+        return train
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

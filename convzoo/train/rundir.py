@@ -265,12 +265,27 @@ class RunDir:
             )
         return path
 
+    def killed_before_config(self) -> bool:
+        """Whether a run was killed before it wrote config.yaml: the folder holds nothing but its lock,
+        the temp files of interrupted writes and the metrics links that point at no commit yet, so
+        resuming it means starting it again."""
+        from .lock import LOCK_NAME
+
+        def leftover(p: Path) -> bool:
+            dangling_metrics = p.name in METRIC_FILES and p.is_symlink() and not p.exists()
+            return p.name == LOCK_NAME or dangling_metrics or (p.name[0] == "." and p.name.endswith(".tmp"))
+
+        return self.root.is_dir() and not self.config.exists() and all(map(leftover, self.root.iterdir()))
+
     def saved_config(self) -> dict[str, Any]:
-        """The settings a run was started with: its newest commit's, else config.yaml's."""
+        """The settings a run was started with: its newest commit's, else config.yaml's (none for a
+        run killed before it wrote them: the command line's settings start it again)."""
         if self.has_run():
             return self.read_state()["config"]
         from .config import read_config_file
 
+        if self.killed_before_config():
+            return {}
         if not self.config.is_file():
             raise FileNotFoundError(
                 f"{self.root}: not a run directory (no {self.config.name}); nothing to resume"

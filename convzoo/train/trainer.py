@@ -27,7 +27,6 @@ from ..contract import ClassifierOutput
 from ..data import DATASETS, Dataset, FolderSplit, load_dataset
 from ..devices import resolve_device
 from ..registry import create_model, model_card
-from ..transfer.setup import prepare_transfer
 from .checkpoint import (
     optimizer_state,
     optimizer_tensors,
@@ -111,8 +110,16 @@ def steps_per_epoch(n: int, batch_size: int, world: int) -> int:
     return n // batch_size + (1 if n % batch_size >= max(1, world) else 0)
 
 
+# Loads weights into the built model, freezes what a fine-tuning plan freezes and returns the
+# optimizer's parameter groups (None: every parameter at cfg.lr); given the trainer's logger.
+PrepareModel = Callable[[nn.Module, Callable[[str], None]], "list[dict] | None"]
+
+
 class Trainer:
-    """Trains cfg.model on cfg.data; writes a run directory (rank 0) when `out` is given."""
+    """Trains cfg.model on cfg.data; writes a run directory (rank 0) when `out` is given.
+
+    The trainer does not load checkpoints itself: `prepare` (convzoo.transfer's, composed by
+    convzoo.pipeline.train) is told the model once it is built and hands back parameter groups."""
 
     def __init__(
         self,
@@ -121,10 +128,16 @@ class Trainer:
         *,
         dataset: Dataset | None = None,
         model: nn.Module | None = None,
+        prepare: PrepareModel | None = None,
         callbacks: Sequence[Callback] = (),
         log: Callable[[str], None] = print,
     ) -> None:
         self.cfg, self.callbacks = cfg, list(callbacks)
+        if prepare is None and (cfg.weights or cfg.init_from or cfg.finetune):
+            raise ValueError(
+                "weights, init_from and finetune are applied by a prepare step: use convzoo.train.train "
+                "(it passes convzoo.transfer's), or pass prepare="
+            )
         if cfg.portable_kernels:  # before any kernel runs (see convzoo.train.kernels)
             pin_portable_kernels(log)
         self.device = resolve_device(cfg.device)
@@ -158,7 +171,7 @@ class Trainer:
         self.model = model or create_model(cfg.model, num_classes=ds.num_classes, in_chans=ds.in_chans)
         self.task = task_for(card.task, self.model, cfg, ds.classes)
         self.task.check_dataset(ds)
-        lr_groups = prepare_transfer(self.model, cfg, self.log)
+        lr_groups = prepare(self.model, self.log) if prepare else None
         self.data_size = ds.image_size
         self.size = self.task.input_size(ds, cfg.image_size)
         self.dataset = ds.resized(self.size) if ds.image_size != self.size else ds
@@ -481,7 +494,7 @@ class Trainer:
         if self.run is None:
             raise ValueError("resume needs the run directory (--out)")
         if not self.run.has_run():
-            if not self.run.config.is_file():
+            if not self.run.config.is_file() and not self.run.killed_before_config():
                 raise FileNotFoundError(f"{self.run.root}: not a run directory; nothing to resume")
             self.log(f"{self.run.root}: no completed epoch yet; starting from epoch 1")
             return
@@ -521,14 +534,3 @@ class Trainer:
         if not (self.run and self.dist.is_main and self.history):
             return
         self.task.write_pictures(self.run.root, self.history, self.last_eval, self.eval_model, self.dataset)
-
-
-def train(
-    cfg: TrainConfig, out: str | Path | None = None, *, resume: bool = False, **kwargs: Any
-) -> TrainResult:
-    """Train a model as configured; see Trainer for the keyword arguments."""
-    trainer = Trainer(cfg, out, **kwargs)
-    try:
-        return trainer.fit(resume=resume)
-    finally:
-        trainer.dist.close()

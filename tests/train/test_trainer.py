@@ -155,3 +155,24 @@ def test_config_files(tmp_path):
         read_config_file(tmp_path / "bad.yaml")
     with pytest.raises(ValueError, match="optimizer must be one of sgd, adamw"):
         resolve_config("lenet5", {"optimizer": "adam"})
+
+
+def test_the_trainer_is_told_how_to_prepare_the_model_and_refuses_weights_it_would_ignore(tmp_path):
+    told = []
+
+    def prepare(model, log):
+        told.append(model)
+        return [
+            {
+                "params": [p for n, p in model.named_parameters() if n.startswith("head")],
+                "lr": 0.5,
+                "name": "head",
+            }
+        ]
+
+    trainer = Trainer(small(), prepare=prepare, log=lambda _: None)
+    assert told == [trainer.model]
+    groups = trainer.optimizer.param_groups  # the head's weights and its biases (not decayed)
+    assert {g["name"] for g in groups} == {"head"} and {g["initial_lr"] for g in groups} == {0.5}
+    with pytest.raises(ValueError, match=r"prepare step: use convzoo\.train\.train"):
+        Trainer(small(weights=str(tmp_path / "x.safetensors")), log=lambda _: None)
