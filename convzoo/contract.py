@@ -191,7 +191,7 @@ class Detections(NamedTuple):
     labels: torch.Tensor
 
 
-class Detector(nn.Module):
+class Detector(ImageModel):
     """Base of object detectors, a kind of their own.
 
     `forward(x)` returns the raw prediction (YOLO: N x S x S x (5B + C)), shaped as
@@ -201,14 +201,7 @@ class Detector(nn.Module):
     """
 
     model_name: str = "detector"
-    num_classes: int
-    in_chans: int
-    default_input_size: tuple[int, int, int]
-    min_input_size: int
     loss_terms: tuple[str, ...] = ()
-
-    def check_input(self, x: torch.Tensor) -> None:
-        check_image_batch(self.model_name, x, self.in_chans, self.min_input_size)
 
     def output_shape(self, input_size: tuple[int, int]) -> tuple[int, ...]:
         """Shape of one image's raw prediction for an input of size (H, W)."""

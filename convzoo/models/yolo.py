@@ -138,11 +138,10 @@ class YoloDetector(Detector):
     grid: YoloGrid
     input_side: int
 
-    def _setup(self, grid: YoloGrid, in_chans: int, stride: int) -> None:
-        self.grid, self.num_classes, self.in_chans = grid, grid.C, in_chans
-        self.input_side = grid.S * stride
-        self.default_input_size = (in_chans, self.input_side, self.input_side)
-        self.min_input_size = self.input_side
+    def __init__(self, grid: YoloGrid, in_chans: int, stride: int) -> None:
+        side = grid.S * stride
+        super().__init__(grid.C, in_chans, (side, side), side)
+        self.grid, self.input_side = grid, side
 
     def check_input(self, x: torch.Tensor) -> None:
         super().check_input(x)
@@ -185,10 +184,10 @@ class YoloV1(YoloDetector):
         batch_norm: bool = False,
         drop_rate: float = 0.5,
     ) -> None:
-        super().__init__()
         grid = YoloGrid(S, B, num_classes)
-        self.features, width, stride = conv_layers(layers, in_chans, batch_norm)
-        self._setup(grid, in_chans, stride)
+        features, width, stride = conv_layers(layers, in_chans, batch_norm)
+        super().__init__(grid, in_chans, stride)
+        self.features = features
         self.head = YoloHead(width, grid, hidden, drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -201,15 +200,15 @@ class YoloOnBackbone(YoloDetector):
     (`neck`) and the fully connected head (`head`); 448x448 input as in the paper."""
 
     def __init__(self, backbone: str | nn.Module, num_classes: int = 20, in_chans: int | None = None) -> None:
-        super().__init__()
-        self.encoder = BackboneFeatures(backbone, in_chans, min_reduction=32)
-        self.encoder.feature_info = self.encoder.feature_info[-1:]
-        last = self.encoder.feature_info[0]
+        encoder = BackboneFeatures(backbone, in_chans, min_reduction=32)
+        encoder.feature_info = encoder.feature_info[-1:]
+        last = encoder.feature_info[0]
         if last["reduction"] != 32:
-            raise ValueError(f"{self.encoder.backbone_name} has no stride-32 stage for the YOLO head")
-        self.neck, width, stride = conv_layers(DETECTION_LAYERS, last["num_chs"])
+            raise ValueError(f"{encoder.backbone_name} has no stride-32 stage for the YOLO head")
+        neck, width, stride = conv_layers(DETECTION_LAYERS, last["num_chs"])
         grid = YoloGrid(7, 2, num_classes)
-        self._setup(grid, self.encoder.in_chans, last["reduction"] * stride)  # 7 * 64 = 448
+        super().__init__(grid, encoder.in_chans, last["reduction"] * stride)  # 7 * 64 = 448
+        self.encoder, self.neck = encoder, neck
         self.head = YoloHead(width, grid)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
