@@ -32,6 +32,7 @@ class DetectionTask(Task):
 
     name = "detection"
     key_metric = "map50"
+    checkpoint_keys = ("map50", "map50_voc07", "map")
     train_metric = "recall50"
     artifacts = (
         "config.yaml",
@@ -105,17 +106,12 @@ class DetectionTask(Task):
             **{f"test_ap50_{r['class']}": r["ap50"] for r in evaluation["per_class"]},
         }
 
-    def epoch_line(self, row: dict[str, Any]) -> str:
+    def epoch_metrics(self, row: dict[str, Any]) -> str:
         terms = " ".join(f"{t} {row[f'train_loss_{t}']:.3f}" for t in self.terms)
         return (
-            f"epoch {row['epoch']:>3}/{self.cfg.epochs}  loss {row['train_loss']:.4f} ({terms})  "
-            f"test mAP@0.5 {row['test_map50']:.4f} (VOC07 {row['test_map50_voc07']:.4f}, "
-            f"[.5:.95] {row['test_map']:.4f})  lr {row['lr']:.2e}  "
-            f"{row['train_seconds']:.1f}s  {row['images_per_s']:,.1f} img/s"
+            f" ({terms})  test mAP@0.5 {row['test_map50']:.4f} (VOC07 {row['test_map50_voc07']:.4f}, "
+            f"[.5:.95] {row['test_map']:.4f})"
         )
-
-    def checkpoint_metrics(self, evaluation: dict[str, Any]) -> dict[str, Any]:
-        return {k: evaluation.get(k) for k in ("map50", "map50_voc07", "map")}
 
     def summary_metrics(self, final: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -62,6 +62,8 @@ class Task:
 
     name = "task"
     key_metric = "top1"
+    checkpoint_keys: tuple[str, ...] = ("top1",)
+    speed_decimals = 1  # images/s on the epoch line
     train_metric = "top1"
     artifacts: tuple[str, ...] = ("config.yaml", "metrics.csv", "curves.png")
     dataset_hint = ""
@@ -110,13 +112,23 @@ class Task:
         raise NotImplementedError
 
     def epoch_line(self, row: dict[str, Any]) -> str:
+        """One epoch's line: epoch, loss, the task's own metrics, learning rate, time and speed."""
+        return (
+            f"epoch {row['epoch']:>3}/{self.cfg.epochs}  loss {row['train_loss']:.4f}"
+            f"{self.epoch_metrics(row)}  lr {row['lr']:.2e}  {row['train_seconds']:.1f}s  "
+            f"{row['images_per_s']:,.{self.speed_decimals}f} img/s"
+        )
+
+    def epoch_metrics(self, row: dict[str, Any]) -> str:
+        """The task's part of the epoch line, after the loss (with its leading separator)."""
         raise NotImplementedError
 
     def metric_columns(self, classes: Sequence[str]) -> tuple[str, ...]:
         return METRIC_COLUMNS
 
     def checkpoint_metrics(self, evaluation: dict[str, Any]) -> dict[str, Any]:
-        return {self.key_metric: evaluation.get(self.key_metric)}
+        """The test metrics a checkpoint's metadata records."""
+        return {k: evaluation.get(k) for k in self.checkpoint_keys}
 
     def summary_metrics(self, final: dict[str, Any]) -> dict[str, Any]:
         return {self.key_metric: final.get(self.key_metric), "loss": final.get("loss")}
@@ -134,6 +146,8 @@ class ClassificationTask(Task):
     """Image-level labels: cross-entropy (with the model's weighted auxiliary classifiers), top-1/top-5."""
 
     name = "classification"
+    checkpoint_keys = ("top1", "top5")
+    speed_decimals = 0
     artifacts = ("config.yaml", "metrics.csv", "curves.png", "confusion.png")
     dataset_hint = (
         "a classification dataset (mnist-mini, cifar10, shapes, ...) or a class-per-folder directory"
@@ -179,17 +193,9 @@ class ClassificationTask(Task):
             "test_top5": evaluation["top5"],
         }
 
-    def epoch_line(self, row: dict[str, Any]) -> str:
-        return (
-            f"epoch {row['epoch']:>3}/{self.cfg.epochs}  loss {row['train_loss']:.4f}  "
-            f"train {row['train_top1']:.2%}  "
-            f"test {accuracy_text(row['test_top1'], row['test_top5'], len(self.classes))}  "
-            f"lr {row['lr']:.2e}  "
-            f"{row['train_seconds']:.1f}s  {row['images_per_s']:,.0f} img/s"
-        )
-
-    def checkpoint_metrics(self, evaluation: dict[str, Any]) -> dict[str, Any]:
-        return {"top1": evaluation.get("top1"), "top5": evaluation.get("top5")}
+    def epoch_metrics(self, row: dict[str, Any]) -> str:
+        test = accuracy_text(row["test_top1"], row["test_top5"], len(self.classes))
+        return f"  train {row['train_top1']:.2%}  test {test}"
 
     def summary_metrics(self, final: dict[str, Any]) -> dict[str, Any]:
         return {"top1": final.get("top1"), "top5": final.get("top5"), "loss": final.get("loss")}
@@ -216,6 +222,7 @@ class SegmentationTask(Task):
 
     name = "segmentation"
     key_metric = "miou"
+    checkpoint_keys = ("miou", "dice", "pixel_acc")
     train_metric = "pixel_acc"
     artifacts = ("config.yaml", "metrics.csv", "curves.png", "confusion.png", "overlays.png")
     dataset_hint = (
@@ -301,16 +308,11 @@ class SegmentationTask(Task):
             **{f"test_iou_{c}": v for c, v in zip(classes, evaluation["iou"], strict=True)},
         }
 
-    def epoch_line(self, row: dict[str, Any]) -> str:
+    def epoch_metrics(self, row: dict[str, Any]) -> str:
         return (
-            f"epoch {row['epoch']:>3}/{self.cfg.epochs}  loss {row['train_loss']:.4f}  "
-            f"train pixels {row['train_pixel_acc']:.2%}  test mIoU {row['test_miou']:.4f} "
-            f"(Dice {row['test_dice']:.4f}, pixels {row['test_pixel_acc']:.2%})  lr {row['lr']:.2e}  "
-            f"{row['train_seconds']:.1f}s  {row['images_per_s']:,.1f} img/s"
+            f"  train pixels {row['train_pixel_acc']:.2%}  test mIoU {row['test_miou']:.4f} "
+            f"(Dice {row['test_dice']:.4f}, pixels {row['test_pixel_acc']:.2%})"
         )
-
-    def checkpoint_metrics(self, evaluation: dict[str, Any]) -> dict[str, Any]:
-        return {k: evaluation.get(k) for k in ("miou", "dice", "pixel_acc")}
 
     def summary_metrics(self, final: dict[str, Any]) -> dict[str, Any]:
         return {
