@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import pickle
@@ -21,8 +22,15 @@ log = logging.getLogger("convzoo.weights")
 StateDict = dict[str, torch.Tensor]
 OWN_LAYOUT = "convzoo"
 WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".ckpt")
-_WRAPPER_KEYS = ("state_dict", "model", "model_state_dict", "module", "net")
+# Where checkpoints keep their weights, in timm's order of preference (timm.models.load_state_dict,
+# use_ema=True): the EMA weights of a training checkpoint, then the trained ones.
+_WRAPPER_KEYS = ("state_dict_ema", "model_ema", "state_dict", "model", "model_state_dict", "module", "net")
+# DDP (`module.`), torch.compile (`_orig_mod.`, either order) and Lightning-style (`model.`) prefixes.
 _PREFIXES = ("module.", "_orig_mod.", "model.")
+# Set by torch.optim.swa_utils.AveragedModel beside its `module.` weights.
+_AVERAGED_MODEL_COUNTER = "n_averaged"
+# The BatchNorm counter that checkpoints saved before PyTorch 0.4.1 lack (nn.BatchNorm fills it in).
+BATCH_COUNTER = "num_batches_tracked"
 
 
 class UnplacedKeysError(ValueError):
@@ -47,6 +55,7 @@ class WeightsMismatchError(ValueError):
         *,
         hint: str = "",
         strict_hint: bool = False,
+        cli_hint: str = "",
     ) -> None:
         self.missing, self.unexpected, self.wrong_shape = list(missing), list(unexpected), list(wrong_shape)
         self.hint = hint
@@ -62,10 +71,10 @@ class WeightsMismatchError(ValueError):
             lines.append(f"  unexpected keys ({len(self.unexpected)}): {shown(self.unexpected)}")
         if self.wrong_shape:
             lines.append(f"  wrongly-shaped keys ({len(self.wrong_shape)}): {shown(self.wrong_shape)}")
+        # The CLI has no strict=False: there the fix is the hint (another MODEL argument) alone.
+        self.cli_message = "\n".join(lines + ([f"  {cli_hint or hint}"] if cli_hint or hint else []))
         if hint:
             lines.append(f"  {hint}")
-        # The CLI has no strict=False: there the fix is the hint (another model), so it is left out.
-        self.cli_message = "\n".join(lines)
         if strict_hint:
             lines.append("  pass strict=False to load only the keys that fit")
         super().__init__("\n".join(lines))
@@ -132,13 +141,17 @@ def read_state_dict(path: str | Path) -> StateDict:
     with open(path, "rb") as f:
         magic = f.read(2)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        # timm's training checkpoints keep their arguments as an argparse.Namespace (plain data)
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if magic[:1] != b"\x80" and magic != b"PK":  # neither a pickle nor torch's zip format
             raise ValueError(
                 f"{path} is not a readable torch checkpoint (corrupt or not a checkpoint)"
             ) from None
         found = re.search(r"GLOBAL (\S+) was not an allowed global", str(e))
+        if _is_pickled_module(path):
+            raise ValueError(pickled_model_message(path, found[1] if found else "an nn.Module")) from None
         what = f" such as {found[1]}" if found else ""
         raise ValueError(
             f"{path} is not a plain state dict: it holds Python objects{what} besides tensors and "
@@ -147,6 +160,26 @@ def read_state_dict(path: str | Path) -> StateDict:
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
         raise ValueError(f"{path} is not a readable torch checkpoint (corrupt or truncated?): {e}") from None
     return unwrap_state_dict(obj, source=str(path))
+
+
+def _is_pickled_module(path: Path) -> bool:
+    """Whether a torch file pickles nn.Module objects (torch.save(model)), read without unpickling."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception:  # a legacy (non-zip) file: only the first global is known
+        return False
+    return any(name.startswith("torch.nn.modules.") for name in names)
+
+
+def pickled_model_message(path: str | Path, class_name: str) -> str:
+    """One line for a file written by torch.save(model): why it is refused and how to re-save it."""
+    return (
+        f"{path} holds a whole pickled model ({class_name}), not a state dict: convzoo reads files "
+        "with torch.load(weights_only=True), which rebuilds no Python objects because unpickling them "
+        "can run any code. If you trust the file, save its weights once and load those: "
+        f"python -c \"import torch; torch.save(torch.load('{path}', weights_only=False).state_dict(), "
+        "'weights.pth')\""
+    )
 
 
 def unwrap_state_dict(obj: Any, source: str = "checkpoint") -> StateDict:
@@ -164,10 +197,31 @@ def unwrap_state_dict(obj: Any, source: str = "checkpoint") -> StateDict:
             f"got {type(obj).__name__}" + (f" with keys {list(obj)[:8]}" if isinstance(obj, Mapping) else "")
         )
     out = dict(obj)
-    for prefix in _PREFIXES:
-        if out and all(k.startswith(prefix) for k in out):
-            out = {k[len(prefix) :]: v for k, v in out.items()}
+    if _AVERAGED_MODEL_COUNTER in out and all(
+        k.startswith("module.") for k in out if k != _AVERAGED_MODEL_COUNTER
+    ):
+        del out[_AVERAGED_MODEL_COUNTER]
+    stripped = True
+    while stripped:  # prefixes nest (torch.compile around DDP, or DDP around it)
+        stripped = False
+        for prefix in _PREFIXES:
+            if out and all(k.startswith(prefix) for k in out):
+                out = {k[len(prefix) :]: v for k, v in out.items()}
+                stripped = True
     return out
+
+
+def missing_batch_counters(keys: Iterable[str], target: Mapping[str, torch.Tensor]) -> list[str]:
+    """The model's BatchNorm counters (`*.num_batches_tracked`) that `keys` lack."""
+    have = set(keys)
+    return [k for k in target if k.rsplit(".", 1)[-1] == BATCH_COUNTER and k not in have]
+
+
+def fill_batch_counters(state: StateDict, target: Mapping[str, torch.Tensor]) -> StateDict:
+    """The state with the model's own value for each BatchNorm counter it lacks, as
+    nn.BatchNorm's load_state_dict does for checkpoints saved before PyTorch 0.4.1."""
+    missing = missing_batch_counters(state, target)
+    return {**state, **{k: target[k].clone() for k in missing}} if missing else state
 
 
 def _fit(candidate: StateDict, target: Mapping[str, torch.Tensor]) -> tuple[list, list, list]:
@@ -247,6 +301,7 @@ def convert_to_model(model: nn.Module, source: str | Path | Mapping[str, torch.T
             candidates.append((library, convert(state)))
         except UnplacedKeysError as e:
             notes.append(str(e))
+    candidates = [(layout, fill_batch_counters(converted, target)) for layout, converted in candidates]
 
     def score(item: tuple[str, StateDict]) -> tuple[int, int]:
         missing, unexpected, wrong = _fit(item[1], target)
@@ -277,25 +332,37 @@ def fitting_models(state: Mapping[str, torch.Tensor], model_name: str) -> list[t
         # a cheap first filter before building: the parameters (plus a few norm buffers) it holds
         if not layouts or not 1 <= total / model_card(name).params < 1.1:
             continue
-        target = set(create_model(name).state_dict())
-        found += [(name, layout) for layout, keys in layouts.items() if keys == target][:1]
+        target = create_model(name).state_dict()
+        found += [
+            (name, layout)
+            for layout, keys in layouts.items()
+            if keys | set(missing_batch_counters(keys, target)) == set(target)
+        ][:1]
     return found
 
 
-def mismatch_hint(converted: ConvertedState, model_name: str) -> str:
-    """'these are torchvision weights of alexnet_owt: ...' when another model of the family fits."""
-    if converted.source is None:
-        return ""
-    fits = fitting_models(converted.source, model_name)
+def mismatch_hints(converted: ConvertedState, model_name: str) -> dict[str, str]:
+    """The `hint` and `cli_hint` of WeightsMismatchError when another model of the family fits the
+    state: 'these are torchvision alexnet weights: use alexnet_owt' (Python), and the same naming
+    the command line's MODEL argument (CLI); empty strings when none fits."""
+    fits = fitting_models(converted.source, model_name) if converted.source is not None else []
     if not fits:
-        return ""
+        return {"hint": "", "cli_hint": ""}
     from .registry import model_card
 
-    described = []
-    for name, layout in fits:
-        library_name = model_card(name).compatible.get(layout)
-        described.append(f"{layout} {library_name or name} weights: use {name}")
-    return "these are " + "; or ".join(described)
+    def hint(advice: Callable[[str], str]) -> str:
+        described = []
+        for name, layout in fits:
+            library_name = model_card(name).compatible.get(layout)
+            described.append(f"{layout} {library_name or name} weights: {advice(name)}")
+        return "these are " + "; or ".join(described)
+
+    return {
+        "hint": hint(lambda name: f"use {name}"),
+        "cli_hint": hint(
+            lambda name: f"give {name} as the MODEL (convzoo finetune {name} --weights FILE ...)"
+        ),
+    }
 
 
 def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool = True) -> LoadReport:
@@ -306,7 +373,7 @@ def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool 
     if strict and (missing or unexpected or wrong):
         err = WeightsMismatchError(
             name, converted.layout, missing, unexpected, wrong,
-            hint=mismatch_hint(converted, name), strict_hint=True,
+            **mismatch_hints(converted, name), strict_hint=True,
         )  # fmt: skip
         if converted.notes:
             tried = "\n  other layouts tried:\n    " + "\n    ".join(converted.notes)
@@ -315,7 +382,7 @@ def load_converted(model: nn.Module, converted: ConvertedState, *, strict: bool 
     fitting = {k: v for k, v in converted.state.items() if k in target and v.shape == target[k].shape}
     if not fitting:
         raise WeightsMismatchError(
-            name, converted.layout, missing, unexpected, wrong, hint=mismatch_hint(converted, name)
+            name, converted.layout, missing, unexpected, wrong, **mismatch_hints(converted, name)
         )
     for note in dtype_notes(fitting, target):
         log.warning("%s: %s", name, note)

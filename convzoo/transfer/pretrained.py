@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..weights import WeightsMismatchError, convert_to_model, load_converted, mismatch_hint
+from ..weights import WeightsMismatchError, convert_to_model, load_converted, mismatch_hints
 
 
 @dataclass
@@ -90,6 +90,6 @@ def load_pretrained(model: nn.Module, source: str | Path | dict) -> TransferRepo
     if missing or result.unexpected or result.wrong_shape:
         raise WeightsMismatchError(
             name, converted.layout, missing, result.unexpected, result.wrong_shape,
-            hint=mismatch_hint(converted, name),
+            **mismatch_hints(converted, name),
         )  # fmt: skip
     return TransferReport(converted.layout, result.loaded, reinitialised, adapted)

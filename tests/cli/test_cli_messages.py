@@ -56,7 +56,7 @@ def test_library_weights_into_the_paper_model_name_the_variant_that_loads_them(s
     args = ["finetune", "alexnet", "--weights", str(path), "--data", "shapes", "--epochs", "1"]
     assert main([*args, "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
-    assert "use alexnet_owt" in err and "strict=False" not in err  # the CLI has no such flag
+    assert "give alexnet_owt as the MODEL" in err and "strict=False" not in err  # CLI advice, no keyword
 
 
 def test_a_missing_optional_package_names_its_extra():
