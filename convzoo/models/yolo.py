@@ -22,6 +22,15 @@ pretrained convolutional layers): the classifier's last stage (stride 32), then 
 112x112 input, five Fast-YOLO-style stages (8 ... 128 filters, BatchNorm because it trains from
 scratch, without the paper's ImageNet pretraining), one 512-wide fully connected layer without
 dropout (a 256-wide one under dropout 0.5 learned next to nothing in minutes on a CPU).
+
+`yolo_v1_mini_classifier` is the pretraining network of Section 2.2 for it: the paper pretrains
+its first 20 convolutional layers "followed by a average-pooling layer and a fully connected layer"
+on ImageNet classification at half the detection resolution, then trains the detector on them.
+Here all of the mini's convolutions, under the detector's names (`features.conv1`, ...) so that
+`convzoo train yolo_v1_mini --init-from RUN` copies them, learn the four classes of `shapes`.
+From scratch the detector's class term stays near chance while its boxes learn (the 3.2 million
+weights of the fully connected layer memorise which cell holds which class of the 512 training
+images rather than the convolutions learning the shapes); from these weights it learns the classes.
 """
 
 from __future__ import annotations
@@ -33,10 +42,11 @@ import torch
 from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..contract import Detections, Detector
+from ..contract import Classifier, Detections, Detector
 from ..detection.boxes import BoxTargets
 from ..detection.yolo_loss import LOSS_TERMS, YoloGrid, decode_grid, yolo_loss
 from ..layers.conv import ConvNormAct
+from ..layers.heads import ClassifierHead
 from ..registry import register_model
 from ._builder import register_on_backbones
 from ._features import BackboneFeatures
@@ -104,6 +114,23 @@ def conv_layers(
         seq.add_module(f"conv{convs}", ConvNormAct(in_chs, filters, kernel, s, norm=norm, act=leaky))
         in_chs, stride = filters, stride * s
     return seq, in_chs, stride
+
+
+def conv_stages(features: nn.Sequential) -> list[dict]:
+    """feature_info of conv_layers' output: the last convolution before each max-pool, and the last."""
+    stages, reduction, last = [], 1, None
+    for name, module in features.named_children():
+        if isinstance(module, nn.MaxPool2d):
+            stages.append(dict(module=f"features.{last[0]}", num_chs=last[1], reduction=reduction))
+            reduction *= 2
+            continue
+        stride = module.conv.stride[0]
+        if stride > 1 and last is not None:
+            stages.append(dict(module=f"features.{last[0]}", num_chs=last[1], reduction=reduction))
+        reduction *= stride
+        last = (name, module.conv.out_channels)
+    stages.append(dict(module=f"features.{last[0]}", num_chs=last[1], reduction=reduction))
+    return stages
 
 
 class YoloHead(nn.Module):
@@ -195,6 +222,33 @@ class YoloV1(YoloDetector):
         return self.head(self.features(x))
 
 
+class YoloV1Classifier(Classifier):
+    """Section 2.2's pretraining network: a configuration's convolutions (`features`, named as in
+    YoloV1 so that their weights carry over), global average pooling and one linear layer (`head`)."""
+
+    def __init__(
+        self,
+        layers: Sequence[str] = YOLO_V1_MINI_LAYERS,
+        num_classes: int = 4,
+        in_chans: int = 3,
+        input_size: int = 56,
+        batch_norm: bool = True,
+    ) -> None:
+        features, width, stride = conv_layers(layers, in_chans, batch_norm)
+        super().__init__(num_classes, in_chans, (input_size, input_size), stride)
+        self.features = features
+        self.num_features = width
+        self.head = ClassifierHead(width, num_classes)
+        self.feature_info = conv_stages(features)
+
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [(f"features.{name}", m) for name, m in self.features.named_children()]
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_input(x)
+        return self.features(x)
+
+
 class YoloOnBackbone(YoloDetector):
     """A zoo classifier up to its stride-32 stage (`encoder`), the four added convolutions
     (`neck`) and the fully connected head (`head`); 448x448 input as in the paper."""
@@ -275,6 +329,23 @@ def fast_yolo_v1(num_classes: int = 20, in_chans: int = 3) -> YoloV1:
 def yolo_v1_mini(num_classes: int = 20, in_chans: int = 3) -> YoloV1:
     """YOLO v1 at 112x112 for CPUs."""
     return YoloV1(YOLO_V1_MINI_LAYERS, num_classes, in_chans, hidden=(512,), batch_norm=True, drop_rate=0.0)
+
+
+@register_model(
+    CARD.variant(
+        name="yolo_v1_mini_classifier",
+        task="classification",
+        input_size=(3, 56, 56),
+        params=246_860,
+        results=(),
+        notes="Not in the paper: Section 2.2's pretraining network (convolutions, average pooling, one "
+        "fully connected layer) for yolo_v1_mini's convolutions, at half its resolution as the paper "
+        "pretrains at 224 for 448; `train yolo_v1_mini --init-from RUN` starts the detector from it.",
+    )
+)
+def yolo_v1_mini_classifier(num_classes: int = 4, in_chans: int = 3) -> YoloV1Classifier:
+    """yolo_v1_mini's convolutions as a classifier, to pretrain them."""
+    return YoloV1Classifier(YOLO_V1_MINI_LAYERS, num_classes, in_chans)
 
 
 _BACKBONES = (  # name, zoo classifier, parameters at 20 classes, input size

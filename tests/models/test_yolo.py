@@ -72,7 +72,9 @@ def test_cards_carry_the_papers_voc2007_results_and_speeds():
         n: {r.metric: r.value for r in convzoo.model_card(n).results} for n in ("yolo_v1", "fast_yolo_v1")
     }
     assert results == {"yolo_v1": {"mAP": 63.4, "FPS": 45.0}, "fast_yolo_v1": {"mAP": 52.7, "FPS": 155.0}}
-    assert all(convzoo.model_card(n).task == "detection" for n in convzoo.list_models("*yolo*"))
+    tasks = {n: convzoo.model_card(n).task for n in convzoo.list_models("*yolo*")}
+    assert tasks.pop("yolo_v1_mini_classifier") == "classification"  # the pretraining network
+    assert set(tasks.values()) == {"detection"}
 
 
 def test_yolo_head_on_a_zoo_backbone_sees_its_stride_32_stage():
@@ -101,3 +103,25 @@ def test_mini_config_is_a_112_input_7x7_grid_any_class_count():
     assert len(detections) == 3
     for d in detections:
         assert d.boxes.shape[1] == 4 and len(d.boxes) == len(d.scores) == len(d.labels) <= 100
+
+
+def test_the_mini_classifier_pretrains_exactly_the_detectors_convolutions():
+    """Section 2.2: the convolutions learn classification first (average pooling, one fully connected
+    layer), and the detector starts from them: every conv and BatchNorm tensor carries over."""
+    from convzoo.transfer import init_from
+
+    torch.manual_seed(0)
+    classifier = convzoo.create_model("yolo_v1_mini_classifier").eval()
+    assert [type(m) for m in classifier.head.children()] == [
+        nn.AdaptiveAvgPool2d, nn.Dropout, nn.Linear
+    ]  # fmt: skip
+    assert classifier.head.fc.in_features == 128 and classifier.num_classes == 4
+    assert sum(p.numel() for p in classifier.parameters()) == convzoo.model_card(classifier.model_name).params
+    detector = convzoo.create_model("yolo_v1_mini", num_classes=4).eval()
+    report = init_from(detector, classifier.state_dict())
+    assert sorted(report.copied) == sorted(k for k in classifier.state_dict() if k.startswith("features."))
+    assert sorted(report.skipped) == ["head.fc.bias", "head.fc.weight"]
+    x = torch.randn(2, 3, 112, 112)
+    with torch.no_grad():
+        assert torch.equal(detector.features(x), classifier.forward_features(x))
+    assert classifier.feature_info[-1] == dict(module="features.conv6", num_chs=128, reduction=16)
