@@ -104,8 +104,26 @@ class Classifier(ImageModel):
 
     def stage_sequence(self) -> list[tuple[str, nn.Module]] | None:
         """The (dotted name, module) pairs forward_features runs one after another, when it is such a
-        chain (ResNet: stem, stages.0, ...); None where a family has not said so."""
+        chain (ResNet: stem, stages); an nn.Sequential holding a `feature_info` stage is opened into
+        its children. None where forward_features is no chain (the family overrides run_stages)."""
         return None
+
+    def run_stages(
+        self, x: torch.Tensor, keep: set[str], stop_after: str | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """forward_features' stage loop without the input check: the last output, and the outputs of
+        the `feature_info` stages named in `keep`; stops after the stage `stop_after` if given."""
+        chain = self.stage_sequence()
+        if chain is None:
+            raise NotImplementedError(f"{self.model_name} does not list its stage sequence")
+        found: dict[str, torch.Tensor] = {}
+        for name, module in open_stages(chain, [e["module"] for e in self.feature_info]):
+            x = module(x)
+            if name in keep:
+                found[name] = x
+            if name == stop_after:
+                break
+        return x, found
 
     def forward_intermediates(
         self,
@@ -117,21 +135,12 @@ class Classifier(ImageModel):
         """timm's forward_intermediates: the outputs of the `feature_info` stages `indices` (None: all;
         an int n: the last n; a sequence: those, negative from the end), with the final feature map
         unless `intermediates_only`; `stop_early` stops after the deepest one asked for. Runs the
-        stage loop of stage_sequence() itself (no hooks), so it traces and exports."""
-        chain = self.stage_sequence()
-        if chain is None:
-            raise NotImplementedError(f"{self.model_name} does not list its stage sequence yet")
+        family's own stage loop (no hooks), so it traces and exports."""
         self.check_input(x)
         names = [e["module"] for e in self.feature_info]
         take = feature_indices(indices, len(names))
-        wanted, deepest = {names[i] for i in take}, names[max(take)]
-        found: dict[str, torch.Tensor] = {}
-        for name, module in chain:
-            x = module(x)
-            if name in wanted:
-                found[name] = x
-            if stop_early and name == deepest:
-                break
+        stop_after = names[max(take)] if stop_early else None
+        x, found = self.run_stages(x, {names[i] for i in take}, stop_after)
         intermediates = [found[names[i]] for i in take]
         return intermediates if intermediates_only else (x, intermediates)
 
@@ -157,6 +166,27 @@ class Classifier(ImageModel):
 def stem_then_stages(stem: nn.Module, stages: nn.Sequential) -> list[tuple[str, nn.Module]]:
     """The stage sequence of a `stages(stem(x))` forward_features: stem, stages.0, stages.1, ..."""
     return [("stem", stem), *((f"stages.{i}", stage) for i, stage in enumerate(stages))]
+
+
+def open_stages(chain: list[tuple[str, nn.Module]], names: list[str]) -> list[tuple[str, nn.Module]]:
+    """`chain` with every nn.Sequential that holds one of the stages `names` (but is none of them)
+    replaced by its children, recursively, so that each stage is one step of the loop."""
+
+    def opened(steps: list[tuple[str, nn.Module]]) -> list[tuple[str, nn.Module]]:
+        out: list[tuple[str, nn.Module]] = []
+        for name, module in steps:
+            inside = any(n.startswith(name + ".") for n in names)
+            if isinstance(module, nn.Sequential) and name not in names and inside:
+                out.extend(opened([(f"{name}.{child}", m) for child, m in module.named_children()]))
+            else:
+                out.append((name, module))
+        return out
+
+    steps = opened(chain)
+    missing = set(names) - {name for name, _ in steps}
+    if missing:
+        raise NotImplementedError(f"stages {sorted(missing)} are not steps of the stage sequence")
+    return steps
 
 
 def feature_indices(indices: int | Sequence[int] | None, count: int) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,14 +165,31 @@ def model_converters(name: str) -> Mapping[str, Converter]:
 
 
 def create_model(
-    name: str, *, num_classes: int | None = None, in_chans: int | None = None, **kwargs: Any
+    name: str,
+    *,
+    num_classes: int | None = None,
+    in_chans: int | None = None,
+    features_only: bool = False,
+    out_indices: int | Sequence[int] | None = None,
+    **kwargs: Any,
 ) -> nn.Module:
-    """Build a registered model; `num_classes` and `in_chans` default to the paper's."""
+    """Build a registered model; `num_classes` and `in_chans` default to the paper's.
+
+    `features_only=True` (timm's meaning) gives a module whose forward returns the list of stage maps
+    `out_indices` (None: all the classifier's feature_info stages), with `feature_info.channels()`
+    and `.reductions()`.
+    """
     entry = _entry(name)
     if num_classes is not None:
         kwargs["num_classes"] = num_classes
     if in_chans is not None:
         kwargs["in_chans"] = in_chans
+    if out_indices is not None and not features_only:
+        raise ValueError("out_indices applies to features_only=True models only")
     model = entry.builder(**kwargs)
     model.model_name = name
+    if features_only:
+        from .models._features import features_only as backbone_of  # the models import the registry
+
+        return backbone_of(model, out_indices)
     return model

@@ -81,6 +81,10 @@ SLOW_MODELS = {
 def pytest_collection_modifyitems(items):
     for item in items:
         callspec = getattr(item, "callspec", None)
-        in_model_tests = item.path.name == "test_every_model.py"
+        in_model_tests = item.path.name in (
+            "test_every_model.py",
+            "test_every_backbone.py",
+            "test_every_export.py",
+        )
         if in_model_tests and callspec is not None and callspec.params.get("name") in SLOW_MODELS:
             item.add_marker(pytest.mark.slow)

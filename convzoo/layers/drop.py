@@ -24,3 +24,10 @@ class DropPath(nn.Module):
 
     def extra_repr(self) -> str:
         return f"drop_prob={self.drop_prob}"
+
+
+def drop_path_rates(rate: float, count: int) -> list[float]:
+    """Stochastic-depth rates rising linearly from 0 to `rate` over `count` blocks (Huang et al.'s
+    linear decay rule, as timm's DeiT and ConvNeXt use it); plain floats, so that building a model
+    under torch.device("meta") needs no tensor data."""
+    return [rate * i / max(count - 1, 1) for i in range(count)]

@@ -34,6 +34,9 @@ class TappedClassifier(Classifier):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.run_features(x, with_aux=False)[0]
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("features", self.features)]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | ClassifierOutput:
         x, aux = self.run_features(x, with_aux=self.training and len(self.aux_heads) > 0)
         logits = self.forward_head(x)

@@ -79,6 +79,9 @@ class AlexNet(Classifier):
         self.check_input(x)
         return self.features(x)
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("features", self.features)]
+
 
 def init_paper_alexnet(model: AlexNet) -> AlexNet:
     """Section 5: weights N(0, 0.01); biases 1 in conv2, conv4, conv5 and the hidden fc layers, else 0."""

@@ -294,6 +294,12 @@ class BlockQNN(Classifier):
             x = stage(x)
         return self.act(x)
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        pools = [(f"pools.{s - 1}", self.pools[s - 1]) for s in range(1, len(self.stages))]
+        stages = [(f"stages.{s}", stage) for s, stage in enumerate(self.stages)]
+        between = [step for pair in zip(pools, stages[1:], strict=True) for step in pair]
+        return [("stem", self.stem), stages[0], *between, ("act", self.act)]
+
 
 # The blocks the paper reports (Fig. 5, Table 5). PROVISIONAL: these codes could not be checked
 # against the paper's figure when they were written (see the cards' notes); the ImageNet numbers

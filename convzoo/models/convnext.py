@@ -15,7 +15,7 @@ from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier, stem_then_stages
-from ..layers.drop import DropPath
+from ..layers.drop import DropPath, drop_path_rates
 from ..layers.heads import ClassifierHead
 from ..layers.norm import LayerNorm2d
 from ..weights import rename_keys
@@ -113,7 +113,7 @@ class ConvNeXt(Classifier):
         self.stem.add_module("norm", LayerNorm2d(width))
         # Stochastic depth grows linearly from 0 to drop_path_rate over all blocks (Huang et al.).
         total = sum(r.depth for r in config)
-        rates = torch.linspace(0, drop_path_rate, total).tolist()
+        rates = drop_path_rates(drop_path_rate, total)
         self.stages = nn.Sequential()
         self.feature_info = []
         for i, row in enumerate(config):

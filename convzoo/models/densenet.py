@@ -194,6 +194,9 @@ class DenseNet(Classifier):
         self.check_input(x)
         return self.norm(self.stages(self.stem(x)))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), ("stages", self.stages), ("norm", self.norm)]
+
 
 def _dense_layer_key(m) -> str:
     # torchvision's released files keep the pre-0.4 names `norm.1`, `conv.2` (its loader renames them)

@@ -86,16 +86,20 @@ class HighwayMLP(Classifier):
         self.num_features = width
         self.stem = plain_conv(in_chans, width, input_size)  # fully connected over the whole image
         self.layers = nn.Sequential(*(HighwayConv2d(width, 1, gate_bias) for _ in range(depth - 1)))
-        # One output position per input_size x input_size window.
+        # One output position per input_size x input_size window, a window per pixel on larger
+        # inputs: the stride (timm's reduction) is 1.
         self.feature_info = [
-            dict(module="stem", num_chs=width, reduction=input_size),
-            dict(module="layers", num_chs=width, reduction=input_size),
+            dict(module="stem", num_chs=width, reduction=1),
+            dict(module="layers", num_chs=width, reduction=1),
         ]
         self.head = ClassifierHead(width, num_classes)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         return self.layers(self.stem(x))
+
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), ("layers", self.layers)]
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,9 @@ class HighwayConvNet(Classifier):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         return self.stages(x)
+
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stages", self.stages)]
 
 
 _FC_NOTE = (

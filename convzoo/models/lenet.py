@@ -309,6 +309,10 @@ class LeNet5(Classifier):
         x = self.s4(self.act3(self.c3(x)))
         return self.act5(self.c5(x))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        names = ("c1", "act1", "s2", "c3", "act3", "s4", "c5", "act5")
+        return [(name, getattr(self, name)) for name in names]
+
 
 _CARD = ModelCard(
     name="lenet5",

@@ -155,6 +155,9 @@ class StemStagesNet(Classifier):
         self.check_input(x)
         return self.conv_head(self.stages(self.stem(x)))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), ("stages", self.stages), ("conv_head", self.conv_head)]
+
 
 class MobileNetV1(StemStagesNet):
     """3x3/2 conv, depthwise separable stages (`stages.S.B.dw` / `.pw`), global pool, fc."""

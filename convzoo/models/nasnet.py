@@ -333,10 +333,26 @@ class NASNet(Classifier):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
+        return self.run_stages(x, set())[0]
+
+    def run_stages(
+        self, x: torch.Tensor, keep: set[str], stop_after: str | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The cell loop (each cell takes two earlier outputs), keeping the outputs of the stages `keep`."""
         outputs = [self.stem(x)]
-        for cell, (cur, prev) in zip(self.cells, self.inputs, strict=True):
+        found = {"stem": outputs[0]} if "stem" in keep else {}
+        if stop_after == "stem":
+            return outputs[0], found
+        for i, (cell, (cur, prev)) in enumerate(zip(self.cells, self.inputs, strict=True)):
             outputs.append(cell(outputs[cur], None if prev is None else outputs[prev]))
-        return self.act(outputs[-1])
+            if f"cells.{i}" in keep:
+                found[f"cells.{i}"] = outputs[-1]
+            if f"cells.{i}" == stop_after:
+                return outputs[-1], found
+        x = self.act(outputs[-1])
+        if "act" in keep:
+            found["act"] = x
+        return x, found
 
 
 _CELL_PARTS = [

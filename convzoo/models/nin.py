@@ -118,6 +118,9 @@ class NiN(Classifier):
         self.check_input(x)
         return self.blocks(x)
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("blocks", self.blocks)]
+
 
 _CIFAR_CARD = ModelCard(
     name="nin_cifar",

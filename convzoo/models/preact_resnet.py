@@ -171,6 +171,9 @@ class PreActResNet(Classifier):
         self.check_input(x)
         return self.norm(self.stages(self.stem(x)))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), ("stages", self.stages), ("norm", self.norm)]
+
 
 def from_timm(state_dict: dict) -> dict:
     """timm ResNetV2 (`stages.S.blocks.B.norm1`, `downsample.conv`, 1x1-conv head) -> convzoo."""

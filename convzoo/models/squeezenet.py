@@ -122,6 +122,9 @@ class SqueezeNet(Classifier):
         self.check_input(x)
         return self.stages(self.stem(x))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), ("stages", self.stages)]
+
 
 def torchvision_converter(version: str):
     """torchvision's flat `features.N`: conv1, ReLU, then pools and fires in Table 1's order."""

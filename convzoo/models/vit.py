@@ -21,7 +21,7 @@ from torch.nn import functional as F
 
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
-from ..layers.drop import DropPath
+from ..layers.drop import DropPath, drop_path_rates
 from ..weights import rename_keys
 from ._builder import register_builder
 
@@ -158,7 +158,7 @@ class VisionTransformer(Classifier):
         self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.empty(1, 1 + self.grid[0] * self.grid[1], dim))
         self.pos_drop = nn.Dropout(drop_rate)
-        rates = torch.linspace(0, drop_path_rate, config.layers).tolist()
+        rates = drop_path_rates(drop_path_rate, config.layers)
         self.blocks = nn.Sequential(*(EncoderBlock(config, drop_rate, r) for r in rates))
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.head = TokenHead(dim, num_classes)
@@ -200,12 +200,30 @@ class VisionTransformer(Classifier):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
+        return self.norm(self.blocks(self.embed(x)[0]))
+
+    def embed(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+        """Eq. 1: the class token and the patch embeddings plus position embeddings; and the patch grid."""
         x = self.patch_embed(x)
         grid = (x.shape[-2], x.shape[-1])
         x = x.flatten(2).transpose(1, 2)
         x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
-        x = self.pos_drop(x + self.position_embedding(grid))
-        return self.norm(self.blocks(x))
+        return self.pos_drop(x + self.position_embedding(grid)), grid
+
+    def run_stages(
+        self, x: torch.Tensor, keep: set[str], stop_after: str | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The encoder blocks; a kept block's patch tokens come back as an N x D x h x w map (as in
+        timm), the final output is the normalised token sequence unless it stops early."""
+        x, (h, w) = self.embed(x)
+        found: dict[str, torch.Tensor] = {}
+        for i, block in enumerate(self.blocks):
+            x = block(x)
+            if f"blocks.{i}" in keep:
+                found[f"blocks.{i}"] = x[:, 1:].transpose(1, 2).reshape(x.shape[0], -1, h, w)
+            if f"blocks.{i}" == stop_after:
+                return x, found
+        return self.norm(x), found
 
 
 _LAYER = r"encoder\.layers\.encoder_layer_(\d+)\."

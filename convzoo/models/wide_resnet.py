@@ -88,6 +88,9 @@ class WideResNet(Classifier):
         self.check_input(x)
         return self.final(self.stages(self.stem(x)))
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), ("stages", self.stages), ("final", self.final)]
+
 
 _CARD = ModelCard(
     name="wrn28_10",

@@ -123,6 +123,9 @@ class Xception(Classifier):
         self.check_input(x)
         return self.features(x)
 
+    def stage_sequence(self) -> list[tuple[str, nn.Module]]:
+        return [("features", self.features)]
+
 
 _START_WITH_RELU = {row.name: row.start_with_relu for row in FIGURE_5}
 _SEPARABLE = {"conv1": "depthwise", "pointwise": "pointwise"}
