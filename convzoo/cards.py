@@ -19,13 +19,18 @@ class Paper:
 
 @dataclass(frozen=True)
 class PaperResult:
-    """One number the paper reported, e.g. top-1 error on the ILSVRC-2012 validation set."""
+    """One number the paper reported, e.g. top-1 error on the ILSVRC-2012 validation set.
+
+    `source` names where the number comes from when it is not the card's paper (a released model,
+    a later paper that trained the configuration); empty: the paper's own.
+    """
 
     metric: str
     value: float
     dataset: str
     split: str
     note: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class ModelCard:
                     "dataset": r.dataset,
                     "split": r.split,
                     "note": r.note,
+                    "source": r.source or "paper",
                 }
                 for r in self.results
             ],

@@ -12,7 +12,8 @@ def best_result(card) -> str:
     if not card.results:
         return ""
     r = card.results[0]
-    return f"{r.metric} {r.value:g} ({r.dataset} {r.split})"
+    source = f"; from {r.source}" if r.source else ""
+    return f"{r.metric} {r.value:g} ({r.dataset} {r.split}{source})"
 
 
 def zoo_markdown() -> str:
@@ -26,7 +27,7 @@ def zoo_markdown() -> str:
         "",
         "Generated from the model cards by `python -m convzoo.docs_table > docs/ZOO.md`; "
         "`tests/test_docs_table.py` checks it is current. Parameters are exact at the default "
-        "configuration; results are the papers' own.",
+        "configuration; results are the papers' own unless the table names another source.",
         "",
     ]
     for family in sorted(by_family, key=lambda f: (by_family[f][0].year, f)):

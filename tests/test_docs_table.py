@@ -15,3 +15,19 @@ def test_zoo_page_lists_every_model_with_its_exact_count():
     text = ZOO.read_text()
     assert "| `vgg16` | 138,357,544 | 3x224x224 |" in text
     assert "| `lenet5` | 60,000 | 1x32x32 |" in text
+
+
+def test_results_from_elsewhere_than_the_paper_name_their_source():
+    """NiN's paper has no ImageNet model (the number is its released model's); ViT's has no Ti/S."""
+    import convzoo
+
+    assert "Caffe Model Zoo" in convzoo.model_card("nin").results[0].source
+    for name in ("vit_ti_16", "vit_s_16"):
+        assert convzoo.model_card(name).results[0].source.startswith("Touvron et al. 2021")
+    assert convzoo.model_card("vit_b_16").results[0].source == ""  # ViT's own Table 5
+    text = zoo_markdown()
+    assert (
+        "| `nin` | 7,595,176 | 3x224x224 | top-1 error 40.64 (ILSVRC-2012 val; from the authors' Caffe"
+        in text
+    )
+    assert "| `vit_s_16` | 22,050,664 | 3x224x224 | top-1 accuracy 79.8 (ImageNet val; from Touvron" in text

@@ -13,7 +13,9 @@ Norris & Sim, "Computing Receptive Fields of Convolutional Neural Networks" (Dis
 Where paths meet (add, cat, multiply) the output takes the largest field over its inputs, axis by
 axis, so branching nets (Inception, ResNet, DenseNet) get the field of their widest path. A tensor
 that has lost its spatial layout (flattened, globally pooled, token sequences) has `stride` None
-and the size of everything its inputs saw.
+and the size of everything its inputs saw; so has every tensor such a one is broadcast into
+(a squeeze-and-excitation gate scaling a map, any global context): from there on the field is
+global, and the convolutions that follow do not grow it.
 
 Upsampling (transposed convolutions, interpolation by whole factors) makes neighbouring units see
 fields of different sizes: a window of w units on a grid upsampled u times reaches at most
@@ -282,11 +284,10 @@ class ReceptiveFieldMode(TorchFunctionMode):
                 for t in inputs
                 if not (_has(aligned, t) and not self.fields[t][i].is_global)
             ]
-            size = max(a.size for a in own + seen)
-            if own:
-                best = max(own, key=lambda a: a.size)
-                result.append(best if best.size == size else AxisField(size, best.stride, best.start))
-            else:
+            if not seen:
+                result.append(max(own, key=lambda a: a.size))
+            else:  # an input broadcast over the output (an SE gate, a pooled context): every unit
+                # sees all that input saw, so the output's field is global, not a larger local one
                 best = max(seen, key=lambda a: a.size)
-                result.append(AxisField(size, None, best.start))
+                result.append(AxisField(max(a.size for a in own + seen), None, best.start))
         return tuple(result)

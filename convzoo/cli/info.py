@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     for r in card.results:
         note = f" ({r.note})" if r.note else ""
+        note += f", from {r.source}" if r.source else ""
         lines.append(f"  reported    {r.metric} {r.value:g} on {r.dataset} {r.split}{note}")
     for library, name in card.compatible.items():
         lines.append(f"  loads       {library} {name} checkpoints")

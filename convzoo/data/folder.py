@@ -19,7 +19,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from .errors import DataError, unwrap_worker_error
-from .pipelines import Pipeline, build_pipeline
+from .pipelines import Pipeline, build_pipeline, item_seed
 from .subsets import stratified_indices
 from .tensors import Batches, Plan, Split, normalize
 
@@ -141,6 +141,7 @@ class FolderSplit(Split, torch.utils.data.Dataset):
     workers: int = 0
     pipeline: Pipeline | None = field(default=None, repr=False)
     skipped: set[str] = field(default_factory=set, repr=False)  # unreadable files found so far
+    augment_seed: int | None = None  # set by a seeded batches(): each image's pipeline draws follow it
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -165,7 +166,10 @@ class FolderSplit(Split, torch.utils.data.Dataset):
         except DataError:
             return None, label, str(path)
         pipeline = self.pipeline or build_pipeline(self.image_size, self.train)
-        out = pipeline(image)
+        if self.augment_seed is None:
+            out = pipeline(image)
+        else:
+            out = pipeline(image, seed=item_seed(self.augment_seed, index))
         return torch.from_numpy(np.ascontiguousarray(out)).permute(2, 0, 1), label, str(path)
 
     def batches(self, batch_size: int, mean: torch.Tensor, std: torch.Tensor, **options) -> Batches:
@@ -175,6 +179,7 @@ class FolderSplit(Split, torch.utils.data.Dataset):
             seed = int(torch.randint(0, 2**31, (1,), generator=generator))
             random.seed(seed)
             np.random.seed(seed)
+            self.augment_seed = seed
         return super().batches(batch_size, mean, std, **{**options, "augment": None})
 
     def serve(self, plan: Plan, mean: torch.Tensor, std: torch.Tensor, augment: object = None) -> Batches:

@@ -30,9 +30,27 @@ def build_pipeline(size: int, train: bool) -> Pipeline:
             log.warning(
                 "albumentations is not installed (pip install 'convzoo[aug]'): training without augmentation"
             )
-        return lambda image: _resize_centre_crop(image, size)
+        return lambda image, seed=None: _resize_centre_crop(image, size)  # nothing random to seed
     compose = _compose(size, train)
-    return lambda image: compose(image=image)["image"]
+
+    def apply(image: np.ndarray, seed: int | None = None) -> np.ndarray:
+        seed_compose(compose, seed)
+        return compose(image=image)["image"]
+
+    return apply
+
+
+def item_seed(seed: int, index: int) -> int:
+    """The augmentation seed of item `index` in a run seeded with `seed`: one per image, so the
+    draws do not depend on the order items are read in or on which loader process reads them."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def seed_compose(compose, seed: int | None) -> None:
+    """Seed an albumentations Compose: it draws from its own generator, not Python's or numpy's
+    global ones, so seeding those leaves a run's augmentation unrepeatable. None: leave it."""
+    if seed is not None:
+        compose.set_random_seed(seed)
 
 
 def build_pair_pipeline(size: int, train: bool) -> PairPipeline:
@@ -43,7 +61,8 @@ def build_pair_pipeline(size: int, train: bool) -> PairPipeline:
         raise ImportError('segmentation pipelines need albumentations: pip install "convzoo[aug]"')
     compose = _compose(size, train)
 
-    def apply(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def apply(image: np.ndarray, mask: np.ndarray, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        seed_compose(compose, seed)
         out = compose(image=image, mask=mask)
         return out["image"], out["mask"]
 

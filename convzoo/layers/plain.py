@@ -20,19 +20,24 @@ class ConvRow:
     groups: int = 1
     lrn: bool = False  # local response normalisation after the ReLU
     pool: bool = False  # 3x3 max-pooling, stride 2, after that
+    pool_first: bool = False  # pool before the LRN (ZFNet's Fig. 3), not after it (AlexNet's Sec. 3.5)
 
 
 class ConvBlock(nn.Sequential):
-    """conv -> ReLU -> [LRN] -> [3x3/2 max-pool]; `ceil_mode` follows Caffe's pooling arithmetic."""
+    """conv -> ReLU -> [LRN] -> [3x3/2 max-pool] (or pool, then LRN: `row.pool_first`);
+    `ceil_mode` follows Caffe's pooling arithmetic."""
 
     def __init__(self, row: ConvRow, in_chs: int, lrn_groups: int = 1, ceil_mode: bool = False) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_chs, row.out_chs, row.kernel, row.stride, row.padding, groups=row.groups)
         self.act = nn.ReLU(inplace=True)
+        layers = {}
         if row.lrn:
-            self.norm = LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0, groups=lrn_groups)
+            layers["norm"] = LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0, groups=lrn_groups)
         if row.pool:
-            self.pool = nn.MaxPool2d(3, 2, ceil_mode=ceil_mode)
+            layers["pool"] = nn.MaxPool2d(3, 2, ceil_mode=ceil_mode)
+        for name in sorted(layers, key=lambda n: n != "pool") if row.pool_first else layers:
+            self.add_module(name, layers[name])  # nn.Sequential runs its modules in this order
 
 
 def conv_stack(rows: tuple[ConvRow, ...], in_chs: int, lrn_groups: int = 1, ceil_mode: bool = False):

@@ -150,7 +150,16 @@ def nin_cifar(num_classes: int = 10, in_chans: int = 3) -> NiN:
         name="nin",
         input_size=(3, 224, 224),
         params=7_595_176,
-        results=(PaperResult("top-1 error", 40.64, "ILSVRC-2012", "val", "released model, Caffe Model Zoo"),),
+        results=(
+            PaperResult(
+                "top-1 error",
+                40.64,
+                "ILSVRC-2012",
+                "val",
+                "released model",
+                source="the authors' Caffe Model Zoo release; the paper reports no ImageNet result",
+            ),
+        ),
         notes=(
             "The paper reports no ImageNet model; this is the four-block model its authors released "
             "(96-96-96, 256-256-256, 384-384-384, 1024-1024-1000), Caffe's ceil-mode pooling."

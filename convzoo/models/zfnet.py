@@ -1,7 +1,9 @@
 """ZFNet, Zeiler & Fergus 2013, "Visualizing and Understanding Convolutional Networks" (Fig. 3).
 
 AlexNet with a 7x7/2 first layer instead of 11x11/4, a 5x5/2 second layer, dense (single-tower)
-layers 3-5, and contrast normalisation across maps after layers 1 and 2.
+layers 3-5, and contrast normalisation across maps in layers 1 and 2 - after the pooling, as the
+caption of Fig. 3 orders them (rectified -> max-pooled 3x3/2 -> contrast-normalised), where AlexNet
+normalises before it pools.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ PAPER = Paper(
 
 # Fig. 3: 224 -> 110 -> 55 -> 26 -> 13 -> 13 -> 13 -> 6 with Caffe's ceil-mode pooling.
 ZFNET_ROWS = (
-    ConvRow(96, 7, stride=2, padding=1, lrn=True, pool=True),
-    ConvRow(256, 5, stride=2, lrn=True, pool=True),
+    ConvRow(96, 7, stride=2, padding=1, lrn=True, pool=True, pool_first=True),
+    ConvRow(256, 5, stride=2, lrn=True, pool=True, pool_first=True),
     ConvRow(384, 3, padding=1),
     ConvRow(384, 3, padding=1),
     ConvRow(256, 3, padding=1, pool=True),
@@ -41,7 +43,8 @@ ZFNET_ROWS = (
             PaperResult("top-5 error", 14.8, "ILSVRC-2012", "test", "6 convnets"),
         ),
         notes=(
-            "Contrast normalisation across maps is AlexNet's LRN (size 5, alpha 1e-4, beta 0.75, k 2); "
+            "Contrast normalisation across maps is AlexNet's LRN (size 5, alpha 1e-4, beta 0.75, k 2), "
+            "applied after the max-pooling as Fig. 3's caption orders them; "
             "padding 1 in layer 1 and ceil-mode pooling give Fig. 3's 110/55/26/13/6 map sizes."
         ),
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..layers.frozen_norm import freeze_batchnorm
 
 FINETUNE_MODES = ("linear", "partial", "full")
 
@@ -55,23 +56,6 @@ class FinetunePlan:
         return out
 
 
-def keep_frozen_norms_in_eval(model: nn.Module) -> None:
-    """Make model.train() leave BatchNorm layers whose parameters are frozen in eval mode."""
-    plain_train = type(model).train
-
-    def train(mode: bool = True) -> nn.Module:
-        plain_train(model, mode)
-        if mode:
-            for m in model.modules():
-                if isinstance(m, _BatchNorm) and not any(
-                    p.requires_grad for p in m.parameters(recurse=False)
-                ):
-                    m.eval()
-        return model
-
-    model.train = train  # type: ignore[method-assign]
-
-
 def plan_finetune(
     model: nn.Module, mode: str, lr: float, unfreeze: int = 1, lr_decay: float = 1.0
 ) -> FinetunePlan:
@@ -96,7 +80,7 @@ def plan_finetune(
         )
     for n, p in named.items():
         p.requires_grad_(n in trains)
-    keep_frozen_norms_in_eval(model)
+    freeze_batchnorm(model)  # frozen BatchNorm keeps the checkpoint's statistics
     groups: dict[int, list] = {}
     for n in named:
         if n in trains:

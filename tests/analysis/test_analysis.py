@@ -120,6 +120,39 @@ def test_branches_take_the_largest_field_over_all_paths():
     assert result.row("(top)").rf_size == [5, 5]  # the cat and the multiply, outside any submodule
 
 
+class GatedStack(nn.Module):
+    """conv -> squeeze-and-excitation gate -> conv: after the gate every unit sees the whole image."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 4, 1), nn.Sigmoid())
+        self.conv2 = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv1(x)
+        return self.conv2(y * self.gate(y))
+
+
+def test_a_gate_from_global_pooling_makes_the_field_global():
+    result = summary(GatedStack(), (1, 16, 16))
+    assert rf_of(result, "conv1") == (3, 1)
+    assert result.row("conv2").rf_stride == [None, None]  # global, not a 3x3 window grown from it
+    assert result.row("conv2").rf_size == result.row("gate.0").rf_size  # all the pooled map saw
+
+
+@pytest.mark.parametrize("name", ["seresnet50", "efficientnet_b0"])
+def test_fields_after_the_first_se_gate_are_global(name):
+    """Issue 20 measured these as local fields of 3,831 (SE-ResNet-50) and 4,153 pixels (B0)."""
+    rows = [r for r in summarize_registered(name).layers if r.ran and r.rf_stride]
+    first_gate = next(i for i, r in enumerate(rows) if r.name.endswith(".se"))
+    block = rows[first_gate].name.rsplit(".", 1)[0]
+    assert all(r.rf_stride[0] is not None for r in rows[:first_gate] if not r.name.startswith(block + ".se"))
+    later = [r for r in rows[first_gate:] if not r.name.startswith((block + ".", "stem"))]
+    assert later and all(r.rf_stride == [None, None] for r in later)
+    assert max(r.rf_size[0] for r in rows) < 1000
+
+
 def last_spatial_field(result) -> tuple:
     row = [r for r in result.layers if r.rf_stride and r.rf_stride[0] is not None][-1]
     return row.rf_size[0], row.rf_stride[0]
