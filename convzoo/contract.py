@@ -24,9 +24,16 @@ class ClassifierOutput(NamedTuple):
     aux_logits: tuple[torch.Tensor, ...]
 
 
+def is_symbolic(x: object) -> bool:
+    """True for torch.fx's stand-in for a tensor while symbolically tracing: it has no shape to check."""
+    return isinstance(x, torch.fx.Proxy)
+
+
 def check_image_batch(model_name: str, x: torch.Tensor, in_chans: int, min_size: int) -> None:
     """Raise ValueError naming the expected shape unless x is N x in_chans x H x W with H, W >= min_size."""
     expected = f"N x {in_chans} x H x W with H, W >= {min_size}"
+    if is_symbolic(x):
+        return
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{model_name} expects a torch.Tensor of shape {expected}, got {type(x).__name__}")
     if x.dim() != 4:

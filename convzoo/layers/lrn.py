@@ -22,9 +22,18 @@ class LocalResponseNorm(nn.Module):
         self.size, self.alpha, self.beta, self.k, self.groups = size, alpha, beta, k, groups
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        chunks = x.chunk(self.groups, dim=1) if self.groups > 1 else (x,)
-        out = [F.local_response_norm(c, self.size, self.alpha * self.size, self.beta, self.k) for c in chunks]
-        return out[0] if len(out) == 1 else torch.cat(out, dim=1)
+        return grouped_lrn(x, self.size, self.alpha, self.beta, self.k, self.groups)
 
     def extra_repr(self) -> str:
         return f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}, groups={self.groups}"
+
+
+def grouped_lrn(x: torch.Tensor, size: int, alpha: float, beta: float, k: float, groups: int) -> torch.Tensor:
+    """Local response normalisation within each of `groups` channel groups (one call in an fx graph:
+    splitting into groups iterates over the tensor)."""
+    chunks = x.chunk(groups, dim=1) if groups > 1 else (x,)
+    out = [F.local_response_norm(c, size, alpha * size, beta, k) for c in chunks]
+    return out[0] if len(out) == 1 else torch.cat(out, dim=1)
+
+
+torch.fx.wrap("grouped_lrn")

@@ -131,11 +131,19 @@ class PadSame(nn.Module):
         self.kernel, self.stride, self.value = kernel, stride, value
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pads = []
-        for size in (x.shape[-1], x.shape[-2]):
-            total = max((math.ceil(size / self.stride) - 1) * self.stride + self.kernel - size, 0)
-            pads += [total // 2, total - total // 2]
-        return F.pad(x, pads, value=self.value)
+        return pad_same(x, self.kernel, self.stride, self.value)
+
+
+def pad_same(x: torch.Tensor, kernel: int, stride: int, value: float = 0.0) -> torch.Tensor:
+    """x padded as TensorFlow's "SAME" pads it (one call in an fx graph: the pads depend on x's size)."""
+    pads = []
+    for size in (x.shape[-1], x.shape[-2]):
+        total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+        pads += [total // 2, total - total // 2]
+    return F.pad(x, pads, value=value)
+
+
+torch.fx.wrap("pad_same")
 
 
 class SeparableConv(nn.Sequential):

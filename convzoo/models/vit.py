@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..contract import Classifier
+from ..contract import Classifier, is_symbolic
 from ..layers.drop import DropPath, drop_path_rates
 from ..weights import rename_keys
 from ._builder import register_builder
@@ -65,6 +65,10 @@ def resample_position_embedding(
     grid = grid.reshape(1, *old_grid, dim).permute(0, 3, 1, 2)
     grid = F.interpolate(grid, size=tuple(new_grid), mode=mode, align_corners=False)
     return torch.cat([cls_pos, grid.permute(0, 2, 3, 1).reshape(1, -1, dim)], dim=1)
+
+
+# One call in an fx graph: its grid comparison is Python control flow on the input's shape.
+torch.fx.wrap("resample_position_embedding")
 
 
 class Attention(nn.Module):
@@ -188,6 +192,8 @@ class VisionTransformer(Classifier):
 
     def check_input(self, x: torch.Tensor) -> None:
         super().check_input(x)
+        if is_symbolic(x):
+            return
         h, w = x.shape[-2:]
         p = self.patch_size
         if h % p or w % p:

@@ -1,0 +1,74 @@
+"""Every model traces (torch.fx), exports (torch.export, dynamic batch) and compiles without graph
+breaks (torch.compile), each matching eager output. The default run checks a few small models per
+check; the whole zoo is slow-marked (compiling every model takes long)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import convzoo
+from convzoo.contract import ClassifierOutput
+
+ALL_MODELS = convzoo.list_models()
+# Dense and detection models whose forward does Python arithmetic on the input's size (U-Net's
+# output window, YOLO's fixed grid): torch.fx cannot trace that; torch.export and torch.compile can.
+NOT_FX = {n for n in ALL_MODELS if convzoo.model_card(n).family in ("unet", "yolo")}
+
+
+def _zoo(quick: set[str], failing: set[str] = frozenset()) -> list:
+    params = []
+    for name in ALL_MODELS:
+        marks = [] if name in quick else [pytest.mark.slow]
+        if name in failing:
+            marks.append(pytest.mark.xfail(strict=True, reason="shape arithmetic in forward"))
+        params.append(pytest.param(name, marks=marks))
+    return params
+
+
+def _model_and_input(name: str, batch: int = 2):
+    torch.manual_seed(0)
+    model = convzoo.create_model(name).eval()
+    side = max(model.min_input_size, min(model.default_input_size[1], 64))
+    return model, torch.randn(batch, model.in_chans, side, side)
+
+
+def _logits(out):
+    return out.logits if isinstance(out, ClassifierOutput) else out
+
+
+@pytest.mark.parametrize(
+    "name", _zoo({"lenet5", "alexnet", "densenet_40_12", "vit_ti_16", "googlenet"}, NOT_FX)
+)
+def test_fx_symbolic_trace_matches_eager(name):
+    model, x = _model_and_input(name)
+    graph = torch.fx.symbolic_trace(model)
+    with torch.no_grad():
+        assert torch.allclose(_logits(graph(x)), _logits(model(x)), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", _zoo({"resnet20", "vit_ti_16", "unet_small"}))
+def test_export_with_a_dynamic_batch_matches_eager(name):
+    model, x = _model_and_input(name)
+    exported = torch.export.export(model, (x,), dynamic_shapes=({0: torch.export.Dim.DYNAMIC},))
+    three = torch.randn(3, *x.shape[1:])
+    with torch.no_grad():
+        assert torch.allclose(_logits(exported.module()(three)), _logits(model(three)), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", _zoo({"lenet5", "resnet20", "vit_ti_16"}))
+def test_dynamo_finds_no_graph_breaks(name):
+    torch._dynamo.reset()
+    model, x = _model_and_input(name)
+    with torch.no_grad():
+        explanation = torch._dynamo.explain(model)(x)
+    assert explanation.graph_break_count == 0, explanation.break_reasons
+
+
+@pytest.mark.parametrize("name", _zoo(set()))  # inductor's C++ build: over a minute even for lenet5
+def test_compile_matches_eager(name):
+    torch._dynamo.reset()
+    model, x = _model_and_input(name)
+    with torch.no_grad():
+        compiled = torch.compile(model, fullgraph=True)  # fullgraph: a graph break is an error
+        assert torch.allclose(_logits(compiled(x)), _logits(model(x)), atol=1e-4, rtol=1e-3)
