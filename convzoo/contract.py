@@ -12,6 +12,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .layers.heads import global_pool as make_global_pool
+from .layers.heads import is_global_pool
+
 
 class ClassifierOutput(NamedTuple):
     """What a model with auxiliary classifiers returns in train() mode.
@@ -162,12 +165,22 @@ class Classifier(ImageModel):
         """The final layer (nn.Identity after reset_classifier(0))."""
         return self.head.fc
 
-    def reset_classifier(self, num_classes: int) -> None:
-        """Replace the final layer by a fresh one with num_classes outputs (0: features only)."""
+    def reset_classifier(self, num_classes: int, global_pool: str | None = None) -> None:
+        """Replace the final layer by a fresh one with num_classes outputs (0: features only);
+        `global_pool` ("avg", "max", "avgmax", timm's names) also swaps the head's global pooling."""
         if num_classes < 0:
             raise ValueError(f"num_classes must be >= 0, got {num_classes}")
+        if global_pool is not None:
+            if not is_global_pool(getattr(self.head, "pool", None)):
+                raise ValueError(f"{self.model_name}'s head has no global pooling to set to {global_pool!r}")
+            self.head.pool = make_global_pool(global_pool)
         self.head.reset(num_classes)
         self.num_classes = num_classes
+
+    def no_weight_decay(self) -> set[str]:
+        """Names of parameters the optimizer should not weight-decay besides biases and norm
+        parameters (timm's convention; ViT: its position embedding and class token)."""
+        return set()
 
 
 def stem_then_stages(stem: nn.Module, stages: nn.Sequential) -> list[tuple[str, nn.Module]]:

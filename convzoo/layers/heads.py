@@ -8,17 +8,42 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F
+
+GLOBAL_POOLS = ("avg", "max", "avgmax")
+
+
+class AdaptiveAvgMaxPool2d(nn.Module):
+    """timm's "avgmax" global pooling: the mean of global average and global max pooling."""
+
+    output_size = 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (F.adaptive_avg_pool2d(x, 1) + F.adaptive_max_pool2d(x, 1))
+
+
+def global_pool(kind: str) -> nn.Module:
+    """The N x C x H x W -> N x C x 1 x 1 pooling named `kind`: "avg", "max" or "avgmax" (timm's names)."""
+    if kind not in GLOBAL_POOLS:
+        raise ValueError(f"global_pool must be one of {', '.join(GLOBAL_POOLS)}; got {kind!r}")
+    return {"avg": nn.AdaptiveAvgPool2d, "max": nn.AdaptiveMaxPool2d}.get(
+        kind, lambda _: AdaptiveAvgMaxPool2d()
+    )(1)
+
+
+def is_global_pool(module: nn.Module) -> bool:
+    """True for a pooling of the whole map to 1 x 1 (what reset_classifier(global_pool=...) may swap)."""
+    pools = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, AdaptiveAvgMaxPool2d)
+    return isinstance(module, pools) and module.output_size in (1, (1, 1))
 
 
 class ClassifierHead(nn.Module):
-    """Global average (or max) pooling, dropout, one linear layer."""
+    """Global average (or max, avgmax) pooling, dropout, one linear layer."""
 
     def __init__(self, in_features: int, num_classes: int, pool: str = "avg", drop_rate: float = 0.0) -> None:
         super().__init__()
-        if pool not in ("avg", "max"):
-            raise ValueError(f"pool must be 'avg' or 'max', got {pool!r}")
         self.in_features = in_features
-        self.pool = nn.AdaptiveAvgPool2d(1) if pool == "avg" else nn.AdaptiveMaxPool2d(1)
+        self.pool = global_pool(pool)
         self.drop = nn.Dropout(drop_rate)
         self.fc = nn.Linear(in_features, num_classes) if num_classes else nn.Identity()
 

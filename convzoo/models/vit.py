@@ -186,6 +186,9 @@ class VisionTransformer(Classifier):
         nn.init.zeros_(self.patch_embed.bias)
         nn.init.normal_(self.pos_embed, std=0.02)
 
+    def no_weight_decay(self) -> set[str]:
+        return {"pos_embed", "class_token"}
+
     def position_embedding(self, grid: tuple[int, int]) -> torch.Tensor:
         """The position embeddings for an h x w patch grid (interpolated unless it is the native grid)."""
         return resample_position_embedding(self.pos_embed, self.grid, grid, self.pos_embed_mode)

@@ -11,11 +11,14 @@ from .config import TrainConfig
 
 
 def param_groups(model: nn.Module, weight_decay: float, decay_norm_and_bias: bool) -> list[dict]:
-    """Two groups: weights (decayed) and biases / norm parameters / other 1-D tensors (not decayed)."""
+    """Two groups: weights (decayed) and biases / norm parameters / other 1-D tensors and the
+    parameters the model's no_weight_decay() names (not decayed, unless decay_norm_and_bias)."""
+    skip = getattr(getattr(model, "module", model), "no_weight_decay", set)()  # DDP wraps the model
     decay, no_decay = [], []
-    for p in model.parameters():
+    for name, p in model.named_parameters():
         if p.requires_grad:
-            (decay if p.ndim > 1 or decay_norm_and_bias else no_decay).append(p)
+            plain = p.ndim > 1 and name.removeprefix("module.") not in skip
+            (decay if plain or decay_norm_and_bias else no_decay).append(p)
     return [
         {"params": decay, "weight_decay": weight_decay},
         {"params": no_decay, "weight_decay": 0.0},

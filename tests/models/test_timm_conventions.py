@@ -1,0 +1,58 @@
+"""timm's conventions on the model base class: no_weight_decay, reset_classifier(global_pool=...),
+building under torch.device("meta")."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.nn import functional as F
+
+import convzoo
+from convzoo.train.schedule import param_groups
+
+
+def _decayed_names(model, decay_norm_and_bias=False) -> set[str]:
+    decayed = {id(p) for p in param_groups(model, 0.1, decay_norm_and_bias)[0]["params"]}
+    return {n for n, p in model.named_parameters() if id(p) in decayed}
+
+
+def test_vit_position_embedding_and_class_token_are_not_weight_decayed():
+    model = convzoo.create_model("vit_ti_16")
+    assert model.no_weight_decay() == {"pos_embed", "class_token"}
+    decayed = _decayed_names(model)
+    assert "pos_embed" not in decayed and "class_token" not in decayed
+    assert "patch_embed.weight" in decayed and "blocks.0.attn.qkv.weight" in decayed
+    assert "blocks.0.norm1.weight" not in decayed
+    # a recipe that decays everything (as the paper's) still decays them
+    assert {"pos_embed", "class_token"} <= _decayed_names(model, decay_norm_and_bias=True)
+    resnet = convzoo.create_model("resnet20")
+    assert resnet.no_weight_decay() == set() and "stem.conv1.conv.weight" in _decayed_names(resnet)
+
+
+@pytest.mark.parametrize("kind", ["avg", "max", "avgmax"])
+def test_reset_classifier_sets_the_global_pooling(kind):
+    torch.manual_seed(0)
+    model = convzoo.create_model("resnet20").eval()
+    model.reset_classifier(5, global_pool=kind)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        feats = model.forward_features(x)
+        avg, top = F.adaptive_avg_pool2d(feats, 1).flatten(1), F.adaptive_max_pool2d(feats, 1).flatten(1)
+        pooled = {"avg": avg, "max": top, "avgmax": 0.5 * (avg + top)}[kind]
+        assert torch.allclose(model(x), model.get_classifier()(pooled), atol=1e-6)
+    assert model.num_classes == 5 and model.get_classifier().out_features == 5
+
+
+def test_reset_classifier_refuses_a_pooling_the_head_does_not_have():
+    with pytest.raises(ValueError, match="has no global pooling"):
+        convzoo.create_model("vit_ti_16").reset_classifier(3, global_pool="max")
+    with pytest.raises(ValueError, match="global_pool must be one of avg, max, avgmax"):
+        convzoo.create_model("resnet20").reset_classifier(3, global_pool="catavgmax")
+
+
+@pytest.mark.parametrize("name", ["convnext_tiny", "vit_ti_16", "resnet18"])
+def test_models_build_on_the_meta_device(name):
+    with torch.device("meta"):
+        model = convzoo.create_model(name)
+    assert all(p.is_meta for p in model.parameters())
+    assert sum(p.numel() for p in model.parameters()) == convzoo.model_card(name).params
