@@ -174,9 +174,9 @@ def _is_pickled_module(path: Path) -> bool:
 def pickled_model_message(path: str | Path, class_name: str) -> str:
     """One line for a file written by torch.save(model): why it is refused and how to re-save it."""
     return (
-        f"{path} holds a whole pickled model ({class_name}), not a state dict: convzoo reads files "
-        "with torch.load(weights_only=True), which rebuilds no Python objects because unpickling them "
-        "can run any code. If you trust the file, save its weights once and load those: "
+        f"{path} is not a plain state dict: it holds a whole pickled model ({class_name}), and convzoo "
+        "reads files with torch.load(weights_only=True), which rebuilds no Python objects because "
+        "unpickling them can run any code. If you trust the file, save its weights once and load those: "
         f"python -c \"import torch; torch.save(torch.load('{path}', weights_only=False).state_dict(), "
         "'weights.pth')\""
     )

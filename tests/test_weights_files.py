@@ -167,7 +167,7 @@ def test_whole_pickled_model_is_refused_in_one_line_that_says_what_to_do(tmp_pat
         convzoo.load_weights(convzoo.create_model("lenet5"), path)
     text = str(err.value)
     assert "\n" not in text
-    assert "whole pickled model (convzoo.models.lenet.LeNet5), not a state dict" in text
+    assert "not a plain state dict: it holds a whole pickled model (convzoo.models.lenet.LeNet5)" in text
     assert "weights_only=True" in text and ".state_dict(), 'weights.pth')" in text
     args = ["finetune", "lenet5", "--weights", str(path), "--data", "shapes", "--epochs", "1"]
     assert main([*args, "--out", str(tmp_path / "run")]) == 2
