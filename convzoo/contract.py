@@ -6,10 +6,12 @@ Dense predictor: forward(x) -> N x num_classes x H' x W', with output_size() tel
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
+import torch.utils.checkpoint
 from torch import nn
 
 from .layers.heads import global_pool as make_global_pool
@@ -177,10 +179,33 @@ class Classifier(ImageModel):
         self.head.reset(num_classes)
         self.num_classes = num_classes
 
+    def checkpoint_units(self) -> list[nn.Module]:
+        """The modules set_grad_checkpointing recomputes: the steps of the stage loop."""
+        chain = self.stage_sequence()
+        if chain is None:
+            raise NotImplementedError(f"{self.model_name} does not list its stage sequence")
+        return [m for _, m in open_stages(chain, [e["module"] for e in self.feature_info])]
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        """timm's set_grad_checkpointing: while gradients are recorded, each stage's activations are
+        recomputed in backward instead of kept (torch.utils.checkpoint), trading time for memory.
+        The gradients are those of the plain model (random numbers, e.g. dropout's, are replayed)."""
+        for module in self.checkpoint_units():
+            module.__dict__.pop("forward", None)
+            if enable:
+                module.forward = functools.partial(_checkpointed, module)
+
     def no_weight_decay(self) -> set[str]:
         """Names of parameters the optimizer should not weight-decay besides biases and norm
         parameters (timm's convention; ViT: its position embedding and class token)."""
         return set()
+
+
+def _checkpointed(module: nn.Module, *args: torch.Tensor) -> torch.Tensor:
+    forward = type(module).forward.__get__(module)
+    if torch.is_grad_enabled() and not is_symbolic(args[0]):
+        return torch.utils.checkpoint.checkpoint(forward, *args, use_reentrant=False)
+    return forward(*args)
 
 
 def stem_then_stages(stem: nn.Module, stages: nn.Sequential) -> list[tuple[str, nn.Module]]:

@@ -78,6 +78,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (train and eval)")
     parser.add_argument(
+        "--grad-checkpointing",
+        action="store_true",
+        help="recompute each stage's activations in backward instead of keeping them (less memory, slower)",
+    )
+    parser.add_argument(
         "--threads",
         type=parse_threads,
         help="torch threads, or 'auto': the fastest of 1 and all cores in timed steps "
@@ -130,7 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _settings(args: argparse.Namespace) -> dict:
     values = {field: getattr(args, flag, None) for flag, field in FLAGS.items()}
     # store_true flags: absent = unset
-    for field in ("download", "bf16", "channels_last", "compile", "keep_resume"):
+    for field in ("download", "bf16", "channels_last", "compile", "grad_checkpointing", "keep_resume"):
         if getattr(args, field):
             values[field] = True
     if getattr(args, "no_weight_map", False):

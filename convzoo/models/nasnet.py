@@ -343,6 +343,9 @@ class NASNet(Classifier):
         self.check_input(x)
         return self.run_stages(x, set())[0]
 
+    def checkpoint_units(self) -> list[nn.Module]:
+        return [self.stem, *self.cells]
+
     def run_stages(
         self, x: torch.Tensor, keep: set[str], stop_after: str | None = None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

@@ -219,6 +219,9 @@ class VisionTransformer(Classifier):
         x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
         return self.pos_drop(x + self.position_embedding(grid)), grid
 
+    def checkpoint_units(self) -> list[nn.Module]:
+        return list(self.blocks)
+
     def run_stages(
         self, x: torch.Tensor, keep: set[str], stop_after: str | None = None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

@@ -47,6 +47,7 @@ class TrainConfig:
     bf16: bool = False
     channels_last: bool = False
     compile: bool = False  # torch.compile the model for training and evaluation
+    grad_checkpointing: bool = False  # recompute each stage's activations in backward (less memory)
     augment: str = "auto"  # batched preset for in-memory data: auto (the dataset's), none, translate, ...
     image_size: int | None = None  # default: the dataset's size, brought up to the model's minimum
     train_limit: int | None = None  # use only N training images (folders: seeded, stratified)

@@ -181,6 +181,10 @@ class Trainer:
         self.augment = self.task.augment(preset, self.size)
         self.memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
         self.model.to(self.device, memory_format=self.memory_format)
+        if cfg.grad_checkpointing:
+            if not hasattr(self.model, "set_grad_checkpointing"):
+                raise ValueError(f"{cfg.model} has no stage loop to checkpoint: drop --grad-checkpointing")
+            self.model.set_grad_checkpointing()
         self.net: nn.Module = self.model
         if self.dist.world > 1:
             # Size-1 dimensions (a 1-channel conv's weight) make strides ambiguous: DDP's warning is noise.

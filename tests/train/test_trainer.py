@@ -176,3 +176,10 @@ def test_the_trainer_is_told_how_to_prepare_the_model_and_refuses_weights_it_wou
     assert {g["name"] for g in groups} == {"head"} and {g["initial_lr"] for g in groups} == {0.5}
     with pytest.raises(ValueError, match=r"prepare step: use convzoo\.train\.train"):
         Trainer(small(weights=str(tmp_path / "x.safetensors")), log=lambda _: None)
+
+
+def test_grad_checkpointing_trains_the_same_run():
+    plain = train(small(epochs=1, train_limit=128, test_limit=64))
+    checkpointed = train(small(epochs=1, train_limit=128, test_limit=64, grad_checkpointing=True))
+    loss = [r["train_loss"] for r in plain.history]
+    assert [r["train_loss"] for r in checkpointed.history] == pytest.approx(loss, rel=1e-5)
