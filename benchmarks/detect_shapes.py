@@ -1,17 +1,19 @@
 """yolo_v1_mini on shapes-detect on a CPU: mAP@0.5 and mAP@[.5:.95] against training time.
 
     python benchmarks/detect_shapes.py --out runs/bench-detect [--epochs 12 --lr 1e-3 --threads 1]
-    python benchmarks/detect_shapes.py --pretrain-epochs 0 ...     # the detector from scratch
+    python benchmarks/detect_shapes.py --pretrain-epochs 4 ...      # from pretrained convolutions
     python benchmarks/detect_shapes.py --redraw runs/bench-detect   # the picture again, from the run
 
-As the paper does (Section 2.2), the convolutions are first pretrained on classification:
-yolo_v1_mini_classifier on `shapes` for --pretrain-epochs (its recipe: AdamW, one-cycle), in
-RUN/pretrain; the detector starts from them (--init-from) and trains with the shapes-detect recipe
-of convzoo train (AdamW, one-cycle) at the batch size and peak rate given here, in RUN/detect. It
-evaluates the 128 test images after every epoch, then writes
+Trains with the shapes-detect recipe of convzoo train (AdamW, one-cycle) at the batch size and peak
+rate given here, evaluates the 128 test images after every epoch, then writes
 benchmarks/RESULTS-detection.md (machine, versions, load, seed, the table) and copies the run's
 grid of test images with predicted (solid, score >= --show-threshold) and true (dashed) boxes, drawn
 from the run's last checkpoint, to benchmarks/detect_shapes.png.
+
+With --pretrain-epochs N the convolutions are first pretrained on classification, as the paper does
+(Section 2.2): yolo_v1_mini_classifier on `shapes` for N epochs (its recipe: AdamW, one-cycle), in
+RUN/pretrain; the detector starts from them (--init-from), in RUN/detect, and the outputs are
+RESULTS-detection-pretrained.md and detect_shapes_pretrained.png.
 """
 
 from __future__ import annotations
@@ -34,11 +36,17 @@ def load_avg() -> str:
     return " / ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
-def draw(run_dir: Path, score_threshold: float) -> Path:
-    """The first 8 test images of shapes-detect with the run's boxes: benchmarks/detect_shapes.png."""
+def outputs(pretrained: bool) -> tuple[Path, Path]:
+    """The results table and the picture of a run from scratch, or of one from pretrained convolutions."""
+    suffix = "-pretrained" if pretrained else ""
+    return HERE / f"RESULTS-detection{suffix}.md", HERE / f"detect_shapes{suffix.replace('-', '_')}.png"
+
+
+def draw(run_dir: Path, score_threshold: float, picture: Path) -> Path:
+    """The first 8 test images of shapes-detect with the run's boxes (picture of outputs())."""
     model, meta = load_checkpoint(run_dir / "checkpoints" / "last.safetensors")
     dataset = shapes_detect(meta["input_size"][-1], seed=0)
-    return draw_validation_grid(model, dataset, HERE / "detect_shapes.png", score_threshold=score_threshold)
+    return draw_validation_grid(model, dataset, picture, score_threshold=score_threshold)
 
 
 def main() -> None:
@@ -47,7 +55,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--pretrain-epochs", type=int, default=4, help="0: the detector from scratch")
+    parser.add_argument("--pretrain-epochs", type=int, default=0, help="0: the detector from scratch")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show-threshold", type=float, default=0.05, help="lowest score drawn")
@@ -55,7 +63,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.redraw:
         run = Path(args.redraw)
-        print(draw(run / "detect" if (run / "detect").is_dir() else run, args.show_threshold))
+        picture = outputs((run / "pretrain").is_dir())[1]
+        print(draw(run / "detect" if (run / "detect").is_dir() else run, args.show_threshold, picture))
         return
     load_before, start = load_avg(), time.perf_counter()
     out = Path(args.out)
@@ -120,12 +129,12 @@ def main() -> None:
             ),
             "",
             f"![test images with predicted boxes scoring >= {args.show_threshold} (solid) and true boxes"
-            " (dashed)](detect_shapes.png)",
+            f" (dashed)]({outputs(bool(args.pretrain_epochs))[1].name})",
             "",
         ]
     )
-    (HERE / "RESULTS-detection.md").write_text(text)
-    draw(out / "detect", args.show_threshold)
+    outputs(bool(args.pretrain_epochs))[0].write_text(text)
+    draw(out / "detect", args.show_threshold, outputs(bool(args.pretrain_epochs))[1])
     print(text)
     print(json.dumps(result.summary(), default=str)[:400])
 

@@ -28,9 +28,9 @@ its first 20 convolutional layers "followed by a average-pooling layer and a ful
 on ImageNet classification at half the detection resolution, then trains the detector on them.
 Here all of the mini's convolutions, under the detector's names (`features.conv1`, ...) so that
 `convzoo train yolo_v1_mini --init-from RUN` copies them, learn the four classes of `shapes`.
-From scratch the detector's class term stays near chance while its boxes learn (the 3.2 million
-weights of the fully connected layer memorise which cell holds which class of the 512 training
-images rather than the convolutions learning the shapes); from these weights it learns the classes.
+From scratch on shapes-detect's 512 training images the detector's class term stays near chance
+while its boxes learn; from these weights it learns the classes, though its boxes then learn more
+slowly (benchmarks/RESULTS-detection.md and RESULTS-detection-pretrained.md).
 """
 
 from __future__ import annotations

@@ -40,4 +40,5 @@ def test_a_small_yolo_overfits_six_images_to_ap50_above_09(one_thread):
     assert before["map50"] < 0.3
     assert after["map50"] > 0.9 and after["map50_voc07"] > 0.9
     assert after["loss"] < before["loss"] / 10
+    assert after["loss_class"] < 0.05 < before["loss_class"]  # the class term fits too, not only the boxes
     assert set(after) >= {"loss_coord", "loss_obj", "loss_noobj", "loss_class", "map"}
