@@ -14,6 +14,7 @@ from .data import DataError, fit_to_size, normalize
 from .data.augment import translate
 from .data.folder import decode_image
 from .data.pipelines import build_pipeline
+from .preprocessing import DataConfig
 
 TTA_MODES = ("none", "flip", "multicrop")
 
@@ -55,10 +56,13 @@ def load_image(path: str | Path, meta: dict[str, Any], notes: list[str] | None =
         x = fit_to_size(
             fit_to_size(torch.from_numpy(array.copy()).permute(2, 0, 1)[None], meta["data_size"]), size
         )
-    else:  # an image folder: the evaluation pipeline (shorter side, centre crop)
-        x = torch.from_numpy(np.ascontiguousarray(build_pipeline(size, train=False)(array))).permute(2, 0, 1)[
-            None
-        ]
+    else:  # an image folder: the evaluation pipeline (shorter side, centre crop), as the weights' release
+        resize, interpolation = None, "bilinear"  # resized when the checkpoint records one
+        if meta.get("preprocessing"):
+            config = DataConfig.from_dict(meta["preprocessing"])
+            resize, interpolation = config.resize_for(size), config.interpolation
+        pipeline = build_pipeline(size, train=False, resize=resize, interpolation=interpolation)
+        x = torch.from_numpy(np.ascontiguousarray(pipeline(array))).permute(2, 0, 1)[None]
     if notes is not None:
         note = conversion_note(path, meta)
         if note:

@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
     from ..inference import tta_predictor
+    from ..preprocessing import checkpoint_split
     from ..train.checkpoint import checkpoint_stats, data_source
     from ..train.compile import compile_model
     from ..train.ensemble import load_ensemble
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             f"from {meta['in_chans']}-channel images; "
             f"{data} has {ds.num_classes} classes and {ds.in_chans} channels"
         )
-    test = ds.test.subset(args.limit).resized(meta["input_size"][-1])
+    test = checkpoint_split(ds.test.subset(args.limit), meta, meta["input_size"][-1])
     mean, std = checkpoint_stats(meta)
     result = evaluate(
         model, test.batches(args.batch_size, mean, std), ds.num_classes, predict=tta_predictor(args.tta)

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import DataError, load_dataset
+    from ..preprocessing import checkpoint_split
     from ..train import load_checkpoint
     from ..train.checkpoint import checkpoint_stats, data_source
     from ..transfer.embeddings import extract_features, save_features
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         mean, std = checkpoint_stats(meta)
         arrays = {}
         for split_name, split in (("train", ds.train), ("test", ds.test)):
-            split = split.subset(args.limit).resized(meta["input_size"][-1])
+            split = checkpoint_split(split.subset(args.limit), meta, meta["input_size"][-1])
             feats, labels = extract_features(model, split.batches(args.batch_size, mean, std))
             arrays[f"{split_name}_features"], arrays[f"{split_name}_labels"] = feats, labels
         path = save_features(args.out, **arrays, classes=ds.classes)

@@ -16,8 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     card = card_of(args.model)
+    from ..preprocessing import data_configs
+
+    configs = data_configs(card.name)
     if args.json:
-        print_json({**card.to_dict(), "recipe": recipe_dict(card.family)})
+        data = {lib: c.to_dict() for lib, c in configs.items()}
+        print_json({**card.to_dict(), "data_configs": data, "recipe": recipe_dict(card.family)})
         return 0
     lines = [
         f"{card.name} ({card.family})",
@@ -33,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"  reported    {r.metric} {r.value:g} on {r.dataset} {r.split}{note}")
     for library, name in card.compatible.items():
         lines.append(f"  loads       {library} {name} checkpoints")
+        if library in configs:  # the preprocessing those weights were trained with
+            lines.append(f"    data      {configs[library].weights}: {configs[library].line()}")
     if card.notes:
         lines.append(f"  notes       {card.notes}")
     lines += recipe_lines(card.family)

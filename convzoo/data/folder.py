@@ -142,6 +142,13 @@ class FolderSplit(Split, torch.utils.data.Dataset):
     pipeline: Pipeline | None = field(default=None, repr=False)
     skipped: set[str] = field(default_factory=set, repr=False)  # unreadable files found so far
     augment_seed: int | None = None  # set by a seeded batches(): each image's pipeline draws follow it
+    resize: int | None = None  # evaluation: shorter side before the centre crop (None: size * 8/7)
+    interpolation: str = "bilinear"
+
+    def with_preprocessing(self, resize: int | None, interpolation: str) -> FolderSplit:
+        """The split resizing as a library release did (convzoo.preprocessing.DataConfig)."""
+        pipeline = build_pipeline(self.image_size, self.train, resize, interpolation)
+        return replace(self, resize=resize, interpolation=interpolation, pipeline=pipeline)
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -156,7 +163,8 @@ class FolderSplit(Split, torch.utils.data.Dataset):
 
     def resized(self, size: int) -> FolderSplit:
         """The split producing size x size images."""
-        return replace(self, image_size=size, pipeline=build_pipeline(size, self.train))
+        pipeline = build_pipeline(size, self.train, self.resize, self.interpolation)
+        return replace(self, image_size=size, pipeline=pipeline)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor | None, int, str]:
         """(C x H x W uint8 image, label, path); the image is None when the file is unreadable."""
@@ -165,7 +173,9 @@ class FolderSplit(Split, torch.utils.data.Dataset):
             image = decode_image(path, self.in_chans)
         except DataError:
             return None, label, str(path)
-        pipeline = self.pipeline or build_pipeline(self.image_size, self.train)
+        pipeline = self.pipeline or build_pipeline(
+            self.image_size, self.train, self.resize, self.interpolation
+        )
         if self.augment_seed is None:
             out = pipeline(image)
         else:

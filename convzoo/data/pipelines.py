@@ -22,16 +22,25 @@ def albumentations_available() -> bool:
     return True
 
 
-def build_pipeline(size: int, train: bool) -> Pipeline:
+# interpolation names (torchvision's and timm's) -> OpenCV's flags, which albumentations takes
+CV2_INTERPOLATION = {"nearest": 0, "bilinear": 1, "bicubic": 2}
+PIL_INTERPOLATION = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
+
+
+def build_pipeline(
+    size: int, train: bool, resize: int | None = None, interpolation: str = "bilinear"
+) -> Pipeline:
     """HWC uint8 -> size x size HWC uint8: random-resized crop, flip, colour jitter, rotation for
-    training; resize of the shorter side to size * 8/7 and a centre crop for evaluation."""
+    training; for evaluation a resize of the shorter side to `resize` (default size * 8/7; a
+    library release's own, see convzoo.preprocessing) by `interpolation`, then a centre crop."""
     if not albumentations_available():
         if train:
             log.warning(
                 "albumentations is not installed (pip install 'convzoo[aug]'): training without augmentation"
             )
-        return lambda image, seed=None: _resize_centre_crop(image, size)  # nothing random to seed
-    compose = _compose(size, train)
+        side = resize or size * 8 / 7
+        return lambda image, seed=None: _resize_centre_crop(image, size, side, interpolation)
+    compose = _compose(size, train, resize, interpolation)
 
     def apply(image: np.ndarray, seed: int | None = None) -> np.ndarray:
         seed_compose(compose, seed)
@@ -69,7 +78,7 @@ def build_pair_pipeline(size: int, train: bool) -> PairPipeline:
     return apply
 
 
-def _compose(size: int, train: bool):
+def _compose(size: int, train: bool, resize: int | None = None, interpolation: str = "bilinear"):
     import albumentations as A
 
     if train:
@@ -80,15 +89,20 @@ def _compose(size: int, train: bool):
             A.Rotate(limit=10, p=0.3),
         ]
     else:
-        ops = [A.SmallestMaxSize(max_size=size * 8 // 7), A.CenterCrop(height=size, width=size)]
+        flag = CV2_INTERPOLATION[interpolation]
+        ops = [
+            A.SmallestMaxSize(max_size=resize or size * 8 // 7, interpolation=flag),
+            A.CenterCrop(height=size, width=size),
+        ]
     return A.Compose(ops)
 
 
-def _resize_centre_crop(image: np.ndarray, size: int) -> np.ndarray:
+def _resize_centre_crop(image: np.ndarray, size: int, resize: float, interpolation: str) -> np.ndarray:
     pil = Image.fromarray(image.squeeze(-1) if image.shape[-1] == 1 else image)
-    scale = size * 8 / 7 / min(pil.size)
+    scale = resize / min(pil.size)
     pil = pil.resize(
-        (max(size, round(pil.width * scale)), max(size, round(pil.height * scale))), Image.BILINEAR
+        (max(size, round(pil.width * scale)), max(size, round(pil.height * scale))),
+        PIL_INTERPOLATION[interpolation],
     )
     left, top = (pil.width - size) // 2, (pil.height - size) // 2
     out = np.asarray(pil.crop((left, top, left + size, top + size)))

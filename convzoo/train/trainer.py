@@ -26,6 +26,7 @@ from tqdm import tqdm
 from ..contract import ClassifierOutput
 from ..data import DATASETS, Dataset, FolderSplit, load_dataset
 from ..devices import resolve_device
+from ..preprocessing import apply_data_config
 from ..registry import create_model, model_card
 from .checkpoint import (
     optimizer_state,
@@ -176,6 +177,9 @@ class Trainer:
         self.size = self.task.input_size(ds, cfg.image_size)
         self.dataset = ds.resized(self.size) if ds.image_size != self.size else ds
         self.dataset = self.task.prepare_data(self.dataset)
+        # weights from a library release: its normalisation and evaluation resize (convzoo.preprocessing)
+        self.data_config = getattr(self.model, "data_config", None)
+        self.dataset = apply_data_config(self.dataset, self.data_config)
         self.mean, self.std = self.dataset.stats()
         preset = self.dataset.augment if cfg.augment == "auto" else cfg.augment
         self.augment = self.task.augment(preset, self.size)
@@ -444,6 +448,7 @@ class Trainer:
             "std": list(self.dataset.std),
             "epoch": epoch,
             "task": self.task.name,
+            **({"preprocessing": self.data_config.to_dict()} if self.data_config else {}),
             **self.task.checkpoint_metrics(self.last_eval),
         }
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from torch import nn
 
+from ..preprocessing import weights_data_config
 from ..registry import model_card
 from ..train.checkpoint import resolve_checkpoint
 from ..weights import check_finite, read_state_dict
@@ -37,6 +38,10 @@ def prepare_transfer(model: nn.Module, cfg, log: Callable[[str], None] = print) 
         report = load_pretrained(model, resolve_checkpoint(cfg.weights))
         for line in report.lines():
             log(f"weights {cfg.weights}: {line}")
+        config = weights_data_config(cfg.model, report.layout)
+        if config is not None:  # the trainer feeds the images as the release was fed
+            model.data_config = config
+            log(f"weights {cfg.weights}: preprocessing of {config.weights}: {config.line()}")
     if not cfg.finetune:
         return None
     if cfg.finetune == "linear" and cfg.weights:  # a new classifier, even for the same number of classes
