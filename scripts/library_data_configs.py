@@ -52,7 +52,9 @@ def torchvision_rows() -> dict[str, dict]:
 
 def timm_rows() -> dict[str, dict]:
     rows = {}
-    names = timm.list_models(pretrained=True)
+    # every architecture, released weights or not: timm's declared config ("NAME.untrained") is what
+    # resolve_data_config gives a file trained with timm's defaults
+    names = timm.list_models(pretrained=True) + timm.list_models()
     bases = sorted({n.split(".")[0] for n in names})
     for name in bases:
         if not any(fnmatch.fnmatch(name, p) for p in TIMM_PATTERNS):
