@@ -31,6 +31,7 @@ from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult, top_errors
 from ..contract import Classifier
+from ..layers.drop import DropPath, drop_path_rates
 from ..layers.heads import ClassifierHead
 from ..layers.preact import BatchNormReLU
 from ..layers.weight_init import init_msra
@@ -81,7 +82,13 @@ class PreActBottleneck(nn.Module):
     """
 
     def __init__(
-        self, in_chs: int, out_chs: int, stride: int = 1, preact: bool = True, stride_on_3x3: bool = False
+        self,
+        in_chs: int,
+        out_chs: int,
+        stride: int = 1,
+        preact: bool = True,
+        stride_on_3x3: bool = False,
+        drop_path: float = 0.0,
     ) -> None:
         super().__init__()
         mid = out_chs // 4
@@ -94,6 +101,7 @@ class PreActBottleneck(nn.Module):
         self.conv3 = nn.Conv2d(mid, out_chs, 1, bias=False)
         needs_projection = stride != 1 or in_chs != out_chs
         self.shortcut = nn.Conv2d(in_chs, out_chs, 1, stride, bias=False) if needs_projection else None
+        self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()  # stochastic depth
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pre = self.norm1(x)
@@ -102,7 +110,7 @@ class PreActBottleneck(nn.Module):
         out = self.conv1(pre)
         out = self.conv2(self.norm2(out))
         out = self.conv3(self.norm3(out))
-        return out + shortcut
+        return self.drop_path(out) + shortcut
 
 
 class PreActResNet(Classifier):
@@ -115,6 +123,7 @@ class PreActResNet(Classifier):
         in_chans: int = 3,
         drop_rate: float = 0.0,
         zero_init_last: bool = True,
+        drop_path_rate: float = 0.0,
     ) -> None:
         size = 224 if config.imagenet else 32
         # every conv and pool is padded to keep a 1x1 map 1x1
@@ -135,6 +144,8 @@ class PreActResNet(Classifier):
         width = config.stem_width
         self.stages = nn.Sequential()
         self.feature_info = []
+        # Stochastic depth (Huang et al. 2016), rising linearly over the units; the paper has none.
+        rates = iter(drop_path_rates(drop_path_rate, sum(config.depths)))
         for i, (depth, out_chs) in enumerate(zip(config.depths, config.widths, strict=True)):
             stride = 1 if i == 0 else 2
             reduction *= stride
@@ -143,7 +154,12 @@ class PreActResNet(Classifier):
                 preact = config.timm_layout or i > 0 or j > 0
                 units.append(
                     PreActBottleneck(
-                        width, out_chs, stride if j == 0 else 1, preact, stride_on_3x3=config.timm_layout
+                        width,
+                        out_chs,
+                        stride if j == 0 else 1,
+                        preact,
+                        stride_on_3x3=config.timm_layout,
+                        drop_path=next(rates),
                     )
                 )
                 width = out_chs

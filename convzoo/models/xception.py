@@ -17,6 +17,7 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
 from ..layers.conv import ConvNormAct
+from ..layers.drop import DropPath, drop_path_rates
 from ..layers.heads import ClassifierHead
 from ..layers.inception import stage_feature_info
 from ..layers.separable import SeparableConv2d
@@ -68,7 +69,7 @@ def separable_unit(in_chs: int, out_chs: int, relu_first: bool) -> nn.Sequential
 class XceptionBlock(nn.Module):
     """units (ReLU-SeparableConv-BN, reps times), [3x3/2 max-pool], plus the shortcut."""
 
-    def __init__(self, row: XceptionRow, in_chs: int) -> None:
+    def __init__(self, row: XceptionRow, in_chs: int, drop_path: float = 0.0) -> None:
         super().__init__()
         last = row.out_chs
         widths = [last] * row.reps if row.grow_first else [in_chs] * (row.reps - 1) + [last]
@@ -82,9 +83,10 @@ class XceptionBlock(nn.Module):
             self.skip = ConvNormAct(in_chs, row.out_chs, 1, row.stride, act=None)
         else:
             self.skip = nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()  # stochastic depth
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.units(x)) + self.skip(x)
+        return self.drop_path(self.pool(self.units(x))) + self.skip(x)
 
 
 class Xception(Classifier):
@@ -96,6 +98,7 @@ class Xception(Classifier):
         in_chans: int = 3,
         drop_rate: float = 0.5,
         rows: tuple[XceptionRow, ...] = FIGURE_5,
+        drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__(num_classes, in_chans, (299, 299), 7)
         self.num_features = 2048
@@ -103,8 +106,9 @@ class Xception(Classifier):
         self.features.add_module("conv1", ConvNormAct(in_chans, 32, 3, 2, padding=0))
         self.features.add_module("conv2", ConvNormAct(32, 64, 3, padding=0))
         layers, width = [("conv1", 32, 2), ("conv2", 64, 1)], 64
-        for row in rows:
-            self.features.add_module(row.name, XceptionBlock(row, width))
+        # Stochastic depth (Huang et al. 2016), rising linearly over the blocks; the paper has none.
+        for row, rate in zip(rows, drop_path_rates(drop_path_rate, len(rows)), strict=True):
+            self.features.add_module(row.name, XceptionBlock(row, width, rate))
             width = row.out_chs
             layers.append((row.name, width, row.stride))
         for name, out in (("conv3", 1536), ("conv4", 2048)):  # exit flow: SeparableConv, BN, ReLU
@@ -187,6 +191,8 @@ CARD = ModelCard(
 
 
 @register_model(CARD, {"timm": from_timm})
-def xception(num_classes: int = 1000, in_chans: int = 3, drop_rate: float = 0.5) -> Xception:
+def xception(
+    num_classes: int = 1000, in_chans: int = 3, drop_rate: float = 0.5, drop_path_rate: float = 0.0
+) -> Xception:
     """Xception as in Figure 5 of Chollet 2017."""
-    return Xception(num_classes, in_chans, drop_rate)
+    return Xception(num_classes, in_chans, drop_rate, drop_path_rate=drop_path_rate)
