@@ -46,7 +46,9 @@ def open_storage(url: str | None, run_dir: str | Path = "runs/search") -> BaseSt
     if url.startswith("journal:"):
         from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-        return JournalStorage(JournalFileBackend(url.removeprefix("journal:")))
+        path = Path(url.removeprefix("journal:"))
+        path.parent.mkdir(parents=True, exist_ok=True)  # as the default SQLite file's folder is made
+        return JournalStorage(JournalFileBackend(str(path)))
     if "://" not in url:
         raise ValueError(
             "--storage expects an SQLAlchemy URL (sqlite:///PATH, postgresql://...) or journal:PATH, "

@@ -141,3 +141,10 @@ def test_a_killed_worker_loses_only_its_trial_and_a_rerun_finishes_the_budget(tm
     states = [t.state for t in sorted(study.trials, key=lambda t: t.number)]
     assert states[0] == TrialState.FAIL and "stopped during the trial" in study.trials[0].user_attrs["error"]
     assert states[1:].count(TrialState.COMPLETE) == 6 and len(states) == 7
+
+
+def test_a_journal_file_in_a_folder_not_yet_made_is_made_as_the_sqlite_default_is(tmp_path):
+    path = tmp_path / "runs" / "search" / "blocks.log"
+    storage = open_storage(f"journal:{path}")
+    optuna.create_study(storage=storage, study_name="s").optimize(lambda t: t.suggest_float("x", 0, 1), 1)
+    assert path.is_file() and path.stat().st_size > 0
