@@ -167,6 +167,11 @@ class Classifier(ImageModel):
         """The final layer (nn.Identity after reset_classifier(0))."""
         return self.head.fc
 
+    def class_layers(self) -> list[nn.Module]:
+        """Every layer whose outputs are class scores (the final layer; auxiliary heads' too), the
+        layers a transfer to another number of classes re-initialises."""
+        return [self.get_classifier()]
+
     def reset_classifier(self, num_classes: int, global_pool: str | None = None) -> None:
         """Replace the final layer by a fresh one with num_classes outputs (0: features only);
         `global_pool` ("avg", "max", "avgmax", timm's names) also swaps the head's global pooling."""

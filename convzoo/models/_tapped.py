@@ -42,8 +42,11 @@ class TappedClassifier(Classifier):
         logits = self.forward_head(x)
         return ClassifierOutput(logits, tuple(aux)) if aux else logits
 
-    def reset_classifier(self, num_classes: int) -> None:
-        super().reset_classifier(num_classes)
+    def class_layers(self) -> list[nn.Module]:
+        return [*super().class_layers(), *(head.fc for head in self.aux_heads.values())]
+
+    def reset_classifier(self, num_classes: int, global_pool: str | None = None) -> None:
+        super().reset_classifier(num_classes, global_pool)
         if num_classes:
             for head in self.aux_heads.values():
                 head.reset(num_classes)

@@ -50,15 +50,17 @@ def adapt_input_channels(kernel: torch.Tensor, in_chans: int) -> torch.Tensor:
 
 
 def _classifier_keys(model: nn.Module) -> set[str]:
-    get = getattr(model, "get_classifier", None)
-    if get is None:
+    """State-dict keys of the model's class-score layers (main and auxiliary heads)."""
+    layers = getattr(model, "class_layers", None)
+    if layers is None:
         return set()
-    classifier = get()
     names = {id(m): n for n, m in model.named_modules()}
-    prefix = names.get(id(classifier))
-    if not prefix:
-        return set()
-    return {f"{prefix}.{k}" for k in classifier.state_dict()}
+    keys = set()
+    for layer in layers():
+        prefix = names.get(id(layer))
+        if prefix:
+            keys |= {f"{prefix}.{k}" for k in layer.state_dict()}
+    return keys
 
 
 def load_pretrained(model: nn.Module, source: str | Path | dict) -> TransferReport:

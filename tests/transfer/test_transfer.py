@@ -118,3 +118,17 @@ def test_init_from_copies_matching_layers_and_refuses_strangers():
     assert "head.fc.weight" in report.skipped and "c1.weight" in report.copied
     with pytest.raises(ValueError, match="no tensor of the source"):
         init_from(convzoo.create_model("nin_cifar"), {"x.weight": torch.zeros(1)})
+
+
+def test_torchvision_googlenet_weights_move_to_new_classes_with_fresh_auxiliary_heads(seeded):
+    """torchvision's GoogLeNet file holds 1000-way auxiliary classifiers as well: to a new number of
+    classes they are re-initialised with the main head, and everything else loads."""
+    state = seeded.state_dict(seeded.load("googlenet"))
+    assert any(k.startswith("aux1.fc2") for k in state)
+    model = convzoo.create_model("googlenet_tv", num_classes=5)
+    report = load_pretrained(model, state)
+    fresh = set(report.head_reinitialised)
+    assert len(fresh) == 6 and all(k.endswith(("weight", "bias")) for k in fresh)  # main + 2 aux heads
+    model.train()
+    out = model(torch.randn(2, 3, 96, 96))
+    assert out.logits.shape == (2, 5) and all(a.shape == (2, 5) for a in out.aux_logits)
