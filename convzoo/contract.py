@@ -7,6 +7,7 @@ Dense predictor: forward(x) -> N x num_classes x H' x W', with output_size() tel
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -199,6 +200,28 @@ class Classifier(ImageModel):
             module.__dict__.pop("forward", None)
             if enable:
                 module.forward = functools.partial(_checkpointed, module)
+
+    def group_matcher(self, coarse: bool = False) -> dict[str, str | list[tuple[str, None]]]:
+        """timm's group_matcher: regular expressions over parameter names, "stem" for the layers
+        before the first feature_info stage and "blocks" one per stage in forward order (coarse or
+        not, the stages are the groups); the head matches neither. A layer between two stages goes
+        with the stage before it (registration order). The layer-wise learning-rate decay of
+        convzoo.transfer groups parameters by it."""
+        stages = [e["module"] for e in self.feature_info]
+        head = "head." if isinstance(getattr(self, "head", None), nn.Module) else None
+        groups: list[list[str]] = [[] for _ in range(len(stages) + 1)]  # stem, then each stage
+        current = 0
+        for name, _ in self.named_parameters():
+            if head and name.startswith(head):
+                continue
+            owner = next((i for i, s in enumerate(stages) if name.startswith(s + ".")), None)
+            current = current if owner is None else owner + 1
+            groups[current].append(name)
+
+        def exactly(names: list[str]) -> str:
+            return "^(?:" + "|".join(re.escape(n) for n in names) + ")$" if names else "(?!)"
+
+        return {"stem": exactly(groups[0]), "blocks": [(exactly(g), None) for g in groups[1:]]}
 
     def no_weight_decay(self) -> set[str]:
         """Names of parameters the optimizer should not weight-decay besides biases and norm

@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from torch import nn
 
+from ..contract import Classifier
 from ..layers.frozen_norm import freeze_batchnorm
 
 FINETUNE_MODES = ("linear", "partial", "full")
@@ -19,23 +21,20 @@ FINETUNE_MODES = ("linear", "partial", "full")
 def stage_of_parameters(model: nn.Module) -> dict[str, int]:
     """Depth of every parameter from the output: 0 head, 1 the last stage, ..., S the first, S+1 the stem.
 
-    Stages are the feature_info modules; a parameter outside every stage belongs to the stage that
-    precedes it in registration order (the stem before the first stage, the head after the last).
+    The stages are the groups of the model's group_matcher() (timm's convention: "stem" and one
+    "blocks" pattern per feature_info stage); what matches none is the head.
     """
-    stages = [e["module"] for e in model.feature_info]
-    classifier = getattr(model, "head", None)
-    head_prefix = "head." if isinstance(classifier, nn.Module) else None
+    # a model with a feature_info but no group_matcher (a dense model's encoder) groups the same way
+    matcher = model.group_matcher() if hasattr(model, "group_matcher") else Classifier.group_matcher(model)
+    blocks = [re.compile(pattern) for pattern, _ in matcher["blocks"]]
+    stem = re.compile(matcher["stem"])
     depth: dict[str, int] = {}
-    current = len(stages) + 1  # the stem
     for name, _ in model.named_parameters():
-        owner = next((i for i, s in enumerate(stages) if name.startswith(s + ".")), None)
-        if head_prefix and name.startswith(head_prefix):
-            depth[name] = 0
-        elif owner is not None:
-            current = len(stages) - owner
-            depth[name] = current
+        owner = next((i for i, b in enumerate(blocks) if b.match(name)), None)
+        if owner is not None:
+            depth[name] = len(blocks) - owner
         else:
-            depth[name] = current if current <= len(stages) else len(stages) + 1
+            depth[name] = len(blocks) + 1 if stem.match(name) else 0
     return depth
 
 

@@ -56,3 +56,21 @@ def test_models_build_on_the_meta_device(name):
         model = convzoo.create_model(name)
     assert all(p.is_meta for p in model.parameters())
     assert sum(p.numel() for p in model.parameters()) == convzoo.model_card(name).params
+
+
+def test_group_matcher_gives_the_stem_and_one_group_per_stage():
+    import re
+
+    model = convzoo.create_model("resnet20")
+    matcher = model.group_matcher()
+    assert len(matcher["blocks"]) == len(model.feature_info)
+    names = [n for n, _ in model.named_parameters()]
+    stem = [n for n in names if re.match(matcher["stem"], n)]
+    first = [n for n in names if re.match(matcher["blocks"][0][0], n)]
+    assert stem == ["stem.conv1.conv.weight", "stem.conv1.bn.weight", "stem.conv1.bn.bias"]
+    assert first and all(n.startswith("stages.0.") for n in first)
+    patterns = [matcher["stem"], *(p for p, _ in matcher["blocks"])]
+    assert [n for n in names if not any(re.match(p, n) for p in patterns)] == [
+        "head.fc.weight",
+        "head.fc.bias",
+    ]
