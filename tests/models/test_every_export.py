@@ -13,7 +13,11 @@ from convzoo.contract import ClassifierOutput
 ALL_MODELS = convzoo.list_models()
 # Dense and detection models whose forward does Python arithmetic on the input's size (U-Net's
 # output window, YOLO's fixed grid): torch.fx cannot trace that; torch.export and torch.compile can.
-NOT_FX = {n for n in ALL_MODELS if convzoo.model_card(n).family in ("unet", "yolo")}
+NOT_FX = {
+    n
+    for n in ALL_MODELS
+    if convzoo.model_card(n).family in ("unet", "yolo") and convzoo.model_card(n).task != "classification"
+}
 
 
 def _zoo(quick: set[str], failing: set[str] = frozenset()) -> list:
