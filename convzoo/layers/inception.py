@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .conv import ConvNormAct
+from .drop import DropPath
 
 ConvFactory = Callable[..., nn.Module]  # (in_chs, out_chs, kernel, stride, padding) -> module
 
@@ -116,16 +117,23 @@ class ResidualInception(nn.Module):
     """
 
     def __init__(
-        self, branches: Mapping[str, str], chs: int, scale: float, relu: bool = True, count_include_pad=True
+        self,
+        branches: Mapping[str, str],
+        chs: int,
+        scale: float,
+        relu: bool = True,
+        count_include_pad=True,
+        drop_path: float = 0.0,
     ) -> None:
         super().__init__()
         self.branches, cat_chs, _ = inception_block(branches, chs, count_include_pad=count_include_pad)
         self.up = nn.Conv2d(cat_chs, chs, 1, bias=True)
         self.scale = scale
+        self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()  # stochastic depth
         self.act = nn.ReLU() if relu else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(x + self.scale * self.up(self.branches(x)))
+        return self.act(x + self.drop_path(self.scale * self.up(self.branches(x))))
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..cards import ModelCard, Paper, top_errors
+from ..layers.drop import drop_path_rates
 from ..layers.heads import ClassifierHead
 from ..layers.inception import (
     AuxClassifier,
@@ -282,8 +283,16 @@ class Inception(TappedClassifier):
         in_chans: int = 3,
         drop_rate: float | None = None,
         aux_logits: bool = True,
+        drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__(num_classes, in_chans, (299, 299), config.min_input_size)
+        residuals = sum(isinstance(spec, Residual) for _, spec in config.layers)
+        if drop_path_rate and not residuals:
+            raise ValueError(
+                "drop_path_rate applies to Inception-ResNet's residual blocks; this net has none"
+            )
+        # Stochastic depth (Huang et al. 2016), rising linearly over the residual blocks; the paper has none.
+        rates = iter(drop_path_rates(drop_path_rate, residuals))
         self.features = nn.Sequential()
         rows, width = [], in_chans
         for name, spec in config.layers:
@@ -291,7 +300,7 @@ class Inception(TappedClassifier):
                 module, out, stride = parse_branch(spec, width, conv_bn, config.count_include_pad)
             elif isinstance(spec, Residual):
                 module = ResidualInception(
-                    spec.branches, width, spec.scale, spec.relu, config.count_include_pad
+                    spec.branches, width, spec.scale, spec.relu, config.count_include_pad, next(rates)
                 )
                 out, stride = width, 1
             else:

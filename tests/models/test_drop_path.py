@@ -9,9 +9,17 @@ import torch
 import convzoo
 from convzoo.layers.drop import DropPath, drop_path_rates
 
-RESIDUAL = ["resnet20", "preact_resnet50", "xception", "convnext_tiny", "vit_ti_16", "mobilenet_v2"]
+RESIDUAL = [
+    "resnet20",
+    "preact_resnet50",
+    "xception",
+    pytest.param("inception_resnet_v2_tf", marks=pytest.mark.slow),  # 75 px at least: ~1 min
+    "convnext_tiny",
+    "vit_ti_16",
+    "mobilenet_v2",
+]
 # the papers without stochastic depth (ConvNeXt's and EfficientNet's default to their papers' rates)
-WITHOUT_IN_PAPER = {"resnet20", "preact_resnet50", "xception", "vit_ti_16"}
+WITHOUT_IN_PAPER = {"resnet20", "preact_resnet50", "xception", "inception_resnet_v2_tf", "vit_ti_16"}
 # zero-initialised last layers make every branch 0 at first, so dropping one would change nothing
 BRANCHES_ON = {"preact_resnet50": {"zero_init_last": False}}
 
@@ -35,7 +43,8 @@ def test_drop_path_rate_drops_branches_in_training_only(name):
     dropping.load_state_dict(plain.state_dict())
     rates = [m.drop_prob for m in dropping.modules() if isinstance(m, DropPath)]
     assert rates and 0.25 < max(rates) <= 0.5  # rising with depth up to drop_path_rate
-    x = torch.randn(4, 3, 32, 32)
+    side = max(32, plain.min_input_size)
+    x = torch.randn(4, 3, side, side)
     with torch.no_grad():
         assert torch.allclose(dropping.eval()(x), plain.eval()(x), atol=1e-5)
         dropping.train()
