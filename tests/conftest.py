@@ -57,6 +57,8 @@ SLOW_MODELS = {
     "densenet_bc_250_24",
     "densenet_bc_190_40",
     "efficientnet_b7",
+    "efficientnet_b7_tv",
+    "vit_h_14",  # 632M parameters
     "efficientnet_v2_l",
     # the deepest residual nets; the 101/152-layer ones that load a checkpoint still run
     # tests/test_references.py by default
@@ -67,7 +69,11 @@ SLOW_MODELS = {
     "resnet152_v1_5",
     "seresnet101",
     "seresnet152",
+    "seresnext101_32x4d",
+    "preact_resnet101_timm",
+    "preact_resnet152_timm",
     "senet154",
+    "resnext101_32x4d",
     "resnext101_32x8d",
     "resnext101_64x4d",
     "wide_resnet101_2",

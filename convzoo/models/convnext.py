@@ -182,16 +182,47 @@ def from_torchvision(state_dict: dict) -> dict:
     return {k: v.flatten() if k.endswith("layer_scale") else v for k, v in out.items()}
 
 
-# name: (configuration, parameters at 1000 classes, the paper's top-1 (%, ImageNet-1K, 224^2, Table 1),
-# drop path rate, loads torchvision's)
-CONVNEXTS = {
-    "convnext_tiny": ("T", 28_589_128, 82.1, 0.1, True),
-    "convnext_small": ("S", 50_223_688, 83.1, 0.4, False),
-    "convnext_base": ("B", 88_591_464, 83.8, 0.5, False),
-    "convnext_large": ("L", 197_767_336, 84.3, 0.5, False),
+_TIMM_BLOCK_PARTS = {
+    "gamma": "layer_scale",
+    "conv_dw": "dwconv",
+    "norm": "norm",
+    "mlp.fc1": "pwconv1",
+    "mlp.fc2": "pwconv2",
 }
 
-for _name, (_config, _params, _top1, _drop_path_rate, _tv) in CONVNEXTS.items():
+
+def from_timm(state_dict: dict) -> dict:
+    """timm's layout: `stem.0/1`, `stages.S.downsample.0/1` (norm, conv), blocks' `conv_dw`, `mlp.fc1`,
+    `gamma` (the layer scale, already C)."""
+    return rename_keys(
+        state_dict,
+        [
+            (r"stem\.0\.(weight|bias)", r"stem.conv.\1"),
+            (r"stem\.1\.(weight|bias)", r"stem.norm.\1"),
+            (r"stages\.([123])\.downsample\.0\.(weight|bias)", r"stages.\1.downsample.norm.\2"),
+            (r"stages\.([123])\.downsample\.1\.(weight|bias)", r"stages.\1.downsample.conv.\2"),
+            (r"stages\.(\d)\.blocks\.(\d+)\.gamma", r"stages.\1.blocks.\2.layer_scale"),
+            (
+                r"stages\.(\d)\.blocks\.(\d+)\.(conv_dw|norm|mlp\.fc[12])\.(weight|bias)",
+                lambda m: f"stages.{m[1]}.blocks.{m[2]}.{_TIMM_BLOCK_PARTS[m[3]]}.{m[4]}",
+            ),
+            (r"head\.(norm|fc)\.(weight|bias)", r"head.\1.\2"),
+        ],
+        "timm",
+    )
+
+
+# name: (configuration, parameters at 1000 classes, the paper's top-1 (%, ImageNet-1K, 224^2, Table 1),
+# drop path rate, the libraries whose checkpoints of that name it loads)
+CONVNEXTS = {
+    "convnext_tiny": ("T", 28_589_128, 82.1, 0.1, ("torchvision", "timm")),
+    "convnext_small": ("S", 50_223_688, 83.1, 0.4, ("torchvision", "timm")),
+    "convnext_base": ("B", 88_591_464, 83.8, 0.5, ("torchvision",)),
+    "convnext_large": ("L", 197_767_336, 84.3, 0.5, ("torchvision",)),
+}
+_CONVERTERS = {"torchvision": from_torchvision, "timm": from_timm}
+
+for _name, (_config, _params, _top1, _drop_path_rate, _libraries) in CONVNEXTS.items():
     _card = ModelCard(
         name=_name,
         family="convnext",
@@ -201,7 +232,7 @@ for _name, (_config, _params, _top1, _drop_path_rate, _tv) in CONVNEXTS.items():
         results=(
             PaperResult("top-1 accuracy", _top1, "ImageNet-1K", "val", "224x224, trained on ImageNet-1K"),
         ),
-        compatible={"torchvision": _name} if _tv else {},
+        compatible=dict.fromkeys(_libraries, _name),
         notes=(
             f"ConvNeXt-{_config}. Stochastic depth rate {_drop_path_rate} (the paper's ImageNet-1K setting) "
             "is the default drop_path_rate; layer scale starts at 1e-6. Any input of at least 32x32 runs."
@@ -210,7 +241,7 @@ for _name, (_config, _params, _top1, _drop_path_rate, _tv) in CONVNEXTS.items():
     register_builder(
         _card,
         ConvNeXt,
-        {"torchvision": from_torchvision} if _tv else {},
+        {library: _CONVERTERS[library] for library in _libraries},
         doc=f"ConvNeXt-{_config}; keyword arguments as ConvNeXt's (drop_path_rate: the paper's).",
         config=CONVNEXT_CONFIGS[_config],
         drop_path_rate=_drop_path_rate,

@@ -66,6 +66,7 @@ def cifar_config(depth: int, growth: int, bc: bool) -> DenseNetConfig:
 
 CONFIGS = {
     "densenet121": DenseNetConfig((6, 12, 24, 16), 32),
+    "densenet161": DenseNetConfig((6, 12, 36, 24), 48),
     "densenet169": DenseNetConfig((6, 12, 32, 32), 32),
     "densenet201": DenseNetConfig((6, 12, 48, 32), 32),
     "densenet264": DenseNetConfig((6, 12, 64, 48), 32),
@@ -242,6 +243,13 @@ _IMAGENET_NOTE = (
 )
 _VARIANTS = {  # name: (parameters, results, notes)
     "densenet121": (7_978_856, _imagenet_results((25.02, 7.71, 23.61, 6.66)), _IMAGENET_NOTE),
+    "densenet161": (
+        28_681_000,
+        (),
+        "DenseNet-BC with k = 48 and blocks of 6, 12, 36 and 24 layers (96-wide stem): the authors' "
+        "ImageNet release beside Table 1's nets (not in the paper, so no results here); the stem as "
+        "densenet121's.",
+    ),
     "densenet169": (14_149_480, _imagenet_results((23.80, 6.85, 22.08, 5.92)), _IMAGENET_NOTE),
     "densenet201": (20_013_928, _imagenet_results((22.58, 6.34, 21.46, 5.54)), _IMAGENET_NOTE),
     "densenet264": (
@@ -281,9 +289,9 @@ _VARIANTS = {  # name: (parameters, results, notes)
 
 
 def densenet_card(name: str, config: DenseNetConfig, params: int, results: tuple, notes: str) -> ModelCard:
-    """The card of one DenseNet. torchvision has the ImageNet nets up to DenseNet-201, in this layout
-    (only densenet121 has a reference record here)."""
-    torchvision = config.imagenet and config.depth <= 201
+    """The card of one DenseNet. torchvision and timm have the ImageNet nets up to DenseNet-201, both in
+    this layout."""
+    library = config.imagenet and config.depth <= 201
     return ModelCard(
         name=name,
         family="densenet",
@@ -291,7 +299,7 @@ def densenet_card(name: str, config: DenseNetConfig, params: int, results: tuple
         input_size=(3, 224, 224) if config.imagenet else (3, 32, 32),
         params=params,
         results=results,
-        compatible={"torchvision": name} if torchvision else {},
+        compatible={"torchvision": name, "timm": name} if library else {},
         notes=notes,
     )
 
@@ -301,7 +309,7 @@ for _name, _config in CONFIGS.items():
     register_builder(
         _card,
         DenseNet,
-        {"torchvision": from_torchvision} if _card.compatible else {},
+        {"torchvision": from_torchvision, "timm": from_torchvision} if _card.compatible else {},
         doc=f"DenseNet-{_config.depth} (k = {_config.growth}).",
         config=_config,
         num_classes=1000 if _config.imagenet else 10,

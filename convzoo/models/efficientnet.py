@@ -90,11 +90,13 @@ def efficientnet(
     in_chans: int = 3,
     drop_rate: float | None = None,
     drop_path_rate: float = 0.2,
+    bn_eps: float = 1e-5,
 ) -> MBConvNet:
     """An EfficientNet: B0's rows scaled by `scaling`, or by the compound rule when `phi` is given.
 
     Stem and last conv widths scale with the rows (32 x w and 1280 x w, rounded the same way).
     Stochastic depth rises linearly to `drop_path_rate` (0.2 in the release) over the blocks.
+    `bn_eps` is BatchNorm's epsilon (the TensorFlow release's is 1e-3).
     """
     if phi is not None:
         scaling = compound_scaling(phi)
@@ -104,6 +106,7 @@ def efficientnet(
         make_divisible(STEM_CHS * scaling.width),
         make_divisible(HEAD_CHS * scaling.width),
         act=nn.SiLU,
+        norm=partial(nn.BatchNorm2d, eps=bn_eps),
         resolution=scaling.resolution,
         num_classes=num_classes,
         in_chans=in_chans,
@@ -171,25 +174,23 @@ EFFICIENTNETS = {
     "efficientnet_b7": ("b7", 84.3, 97.0, 66, 37, 66_347_960),
 }
 
+# torchvision builds B5-B7 with BatchNorm eps 1e-3 (the TensorFlow release's), B0-B4 with 1e-5
+TORCHVISION_EPS_1E3 = {"efficientnet_b5_tv": "b5", "efficientnet_b6_tv": "b6", "efficientnet_b7_tv": "b7"}
+
 
 def efficientnet_card(
     name: str, member: str, top1: float, top5: float, params_m, flops, params: int
 ) -> ModelCard:
-    """The card of B0-B7; B0's checkpoints are checked against reference outputs, the others' are not."""
+    """The card of B0-B7: each loads timm's member; B0-B4 torchvision's too (its B5-B7 are `_tv`)."""
     s = EFFICIENTNET_SCALING[member]
-    verified = member == "b0"
     notes = (
         f"B0 (Table 1) scaled by width {s.width}, depth {s.depth} at {s.resolution}x{s.resolution}: the "
-        "release's coefficients. BatchNorm eps 1e-5 as torchvision and timm (the TensorFlow release uses "
-        f"1e-3); dropout {s.drop_rate} and stochastic depth 0.2 as in the release."
+        "release's coefficients. BatchNorm eps 1e-5 as timm and torchvision's B0-B4 (the TensorFlow "
+        f"release uses 1e-3); dropout {s.drop_rate} and stochastic depth 0.2 as in the release."
     )
     if member == "b2":
         notes += f" Table 2 prints 9.2M parameters; the released B2 has {params:,}."
-    if not verified:
-        notes += (
-            f" Loads torchvision's and timm's {name} (the same layout rules as B0, whose reference "
-            "outputs are reproduced; not checked against this member's)."
-        )
+    torchvision = member not in TORCHVISION_EPS_1E3.values()
     return ModelCard(
         name=name,
         family="efficientnet",
@@ -202,7 +203,7 @@ def efficientnet_card(
             ),
             PaperResult("top-5 accuracy", top5, "ILSVRC-2012", "val", "Table 2"),
         ),
-        compatible={"torchvision": name, "timm": name} if verified else {},
+        compatible={"torchvision": name, "timm": name} if torchvision else {"timm": name},
         notes=notes,
     )
 
@@ -221,6 +222,27 @@ for _name, _row in EFFICIENTNETS.items():
         scaling=_scaling,
     )
 
+for _name, _member in TORCHVISION_EPS_1E3.items():
+    _base = f"efficientnet_{_member}"
+    _card = efficientnet_card(_base, *EFFICIENTNETS[_base])
+    _scaling = EFFICIENTNET_SCALING[_member]
+    _layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, _scaling.width, _scaling.depth))
+    register_builder(
+        _card.variant(
+            name=_name,
+            compatible={"torchvision": _base},
+            notes=f"{_base} with BatchNorm eps 1e-3, as torchvision builds B5-B7 (and the TensorFlow "
+            f"release every member); loads torchvision's {_base}. "
+            + _card.notes.split(". BatchNorm")[0]
+            + ".",
+        ),
+        efficientnet,
+        {"torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False)},
+        doc=f"EfficientNet-{_member.upper()} with BatchNorm eps 1e-3 (torchvision's).",
+        scaling=_scaling,
+        bn_eps=1e-3,
+    )
+
 
 # name: (size, Table 7's ImageNet-1k top-1 accuracy (%), parameters (M), FLOPs (B); exact parameters)
 EFFICIENTNETS_V2 = {
@@ -231,7 +253,7 @@ EFFICIENTNETS_V2 = {
 
 
 def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, params: int) -> ModelCard:
-    """The card of V2-S/M/L; only V2-S's rows are in the paper and its checkpoint is checked."""
+    """The card of V2-S/M/L (only V2-S's rows are in the paper); S and M claim torchvision's."""
     resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
     notes = (
         "Table 4 of the paper."
@@ -242,8 +264,6 @@ def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, par
         f" BatchNorm eps 1e-3, dropout {drop_rate}, stochastic depth 0.2, evaluated at "
         f"{resolution}x{resolution} as in the release."
     )
-    if size != "s":
-        notes += f" Loads torchvision's {name} (same layout rules as V2-S; not checked against its outputs)."
     return ModelCard(
         name=name,
         family="efficientnet",
@@ -255,7 +275,7 @@ def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, par
                 "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 7; {params_m}M params, {flops}B FLOPs"
             ),
         ),
-        compatible={"torchvision": name} if size == "s" else {},
+        compatible={"torchvision": name} if size != "l" else {},
         notes=notes,
     )
 

@@ -394,14 +394,15 @@ _V2_CARD = ModelCard(
     results=(
         PaperResult("top-1 accuracy", 72.0, "ILSVRC-2012", "val", "Table 4; 3.4M parameters, 300M MAdds"),
     ),
-    compatible={"torchvision": "mobilenet_v2"},
+    compatible={"torchvision": "mobilenet_v2", "timm": "mobilenetv2_100"},
     notes="Table 2 with width multiplier 1.0; dropout 0.2 before the classifier as in the release.",
 )
 
 
 @register_model(
     _V2_CARD, {"torchvision": torchvision_converter(block_layouts(MOBILENET_V2_ROWS), {"1": "fc"},
-                                                    flat=True, split_project=True)}
+                                                    flat=True, split_project=True),
+               "timm": timm_converter(block_layouts(MOBILENET_V2_ROWS))}
 )  # fmt: skip
 def mobilenet_v2_100(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
     return mobilenet_v2(1.0, num_classes=num_classes, in_chans=in_chans, **kwargs)
@@ -411,13 +412,14 @@ def mobilenet_v2_100(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MB
     _V2_CARD.variant(
         name="mobilenet_v2_140",
         params=6_108_776,
-        compatible={},
+        compatible={"timm": "mobilenetv2_140"},
         results=(
             PaperResult("top-1 accuracy", 74.7, "ILSVRC-2012", "val", "Table 4; 6.9M parameters, 585M MAdds"),
         ),
         notes="Table 2 with width multiplier 1.4 (stem 48, last conv 1792). Table 4 prints 6.9M parameters; "
         "the width rule of the release gives 6.1M.",
-    )
+    ),
+    {"timm": timm_converter(block_layouts(scale_rows(MOBILENET_V2_ROWS, width=1.4)))},
 )
 def mobilenet_v2_140(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MBConvNet:
     return mobilenet_v2(1.4, num_classes=num_classes, in_chans=in_chans, **kwargs)

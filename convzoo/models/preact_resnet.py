@@ -69,6 +69,8 @@ CONFIGS = {
     "preact_resnet152": PreActConfig((3, 8, 36, 3), IMAGENET_WIDTHS),
     "preact_resnet200": PreActConfig((3, 24, 36, 3), IMAGENET_WIDTHS),
     "preact_resnet50_timm": PreActConfig((3, 4, 6, 3), IMAGENET_WIDTHS, timm_layout=True),
+    "preact_resnet101_timm": PreActConfig((3, 4, 23, 3), IMAGENET_WIDTHS, timm_layout=True),
+    "preact_resnet152_timm": PreActConfig((3, 8, 36, 3), IMAGENET_WIDTHS, timm_layout=True),
     # Section 4: 9n+2 layers, n = 18 and 111 bottleneck units per stage.
     "preact_resnet164": PreActConfig((18, 18, 18), CIFAR_WIDTHS, stem_width=16, imagenet=False),
     "preact_resnet1001": PreActConfig((111, 111, 111), CIFAR_WIDTHS, stem_width=16, imagenet=False),
@@ -252,6 +254,8 @@ _PARAMS = {
     "preact_resnet152": 60_185_128,
     "preact_resnet200": 64_666_152,
     "preact_resnet50_timm": 25_549_352,
+    "preact_resnet101_timm": 44_541_480,
+    "preact_resnet152_timm": 60_185_128,
     "preact_resnet164": 1_703_258,
     "preact_resnet1001": 10_327_706,
 }
@@ -259,11 +263,12 @@ _PARAMS = {
 
 def preact_card(name: str, config: PreActConfig) -> ModelCard:
     """The card of one pre-activation ResNet of CONFIGS."""
+    timm_name = f"resnetv2_{config.depth}"
     if config.timm_layout:
         notes = (
-            "timm's resnetv2_50, not the paper's layout: the stem is a bare 7x7 conv and max-pool "
+            f"timm's {timm_name}, not the paper's layout: the stem is a bare 7x7 conv and max-pool "
             "(the first unit pre-activates the pooled map itself) and the stride sits on the 3x3 "
-            "convolution. Same parameter count as preact_resnet50."
+            f"convolution. Same parameter count as preact_resnet{config.depth}."
         )
     elif config.imagenet:
         notes = _IMAGENET_NOTE
@@ -278,7 +283,7 @@ def preact_card(name: str, config: PreActConfig) -> ModelCard:
         input_size=(3, 224, 224) if config.imagenet else (3, 32, 32),
         params=_PARAMS[name],
         results=_results(name),
-        compatible={"timm": "resnetv2_50"} if config.timm_layout else {},
+        compatible={"timm": timm_name} if config.timm_layout else {},
         notes=notes,
     )
 

@@ -347,6 +347,7 @@ def register_resnet(
 # ---------------------------------------------------------------- ImageNet ResNets (Section 4.1)
 
 _TV = {"torchvision": from_torchvision}
+_TV_TIMM = {"torchvision": from_torchvision, "timm": from_torchvision}  # timm keeps torchvision's keys
 _TABLE3 = "10-crop testing, Table 3"
 _TABLE4 = "single model, multi-scale fully-convolutional testing, Table 4"
 # name: (depth of Table 1, parameters at 1000 classes, the paper's ILSVRC-2012 val errors)
@@ -360,9 +361,9 @@ RESNETS = {
 }  # fmt: skip
 RESNETS_V1_5 = {"resnet50_v1_5": "resnet50", "resnet101_v1_5": "resnet101", "resnet152_v1_5": "resnet152"}
 _V1_5 = (
-    "the stride on the 3x3 conv of the bottleneck, not the first 1x1 (fb.resnet.torch, torchvision); "
-    "loads torchvision's checkpoints. The results are the paper's, for v1; v1.5 is about 0.5 points "
-    "more accurate at 224x224."
+    "the stride on the 3x3 conv of the bottleneck, not the first 1x1 (fb.resnet.torch, torchvision, "
+    "timm); loads torchvision's and timm's checkpoints. The results are the paper's, for v1; v1.5 is "
+    "about 0.5 points more accurate at 224x224."
 )
 
 _cards = {}
@@ -371,21 +372,28 @@ for _name, (_depth, _params, _results) in RESNETS.items():
     _notes = f"ResNet-{_depth} of Table 1 with projection shortcuts where the shape changes (option B)."
     if _basic:
         _notes += (
-            " Basic blocks have no 1x1 conv, so v1 and v1.5 coincide: torchvision's checkpoint loads."
+            " Basic blocks have no 1x1 conv, so v1 and v1.5 coincide: torchvision's and timm's checkpoints"
+            " load."
             " Table 2's ResNet-18/34 used zero-padding shortcuts (option A) instead."
         )
     else:
         _notes += " v1: a stage's stride sits on the first 1x1 conv of its first bottleneck (Caffe release)."
     _cards[_name] = imagenet_card(
-        _name, "resnet", PAPER, _params, _results, {"torchvision": _name} if _basic else None, _notes
+        _name,
+        "resnet",
+        PAPER,
+        _params,
+        _results,
+        {"torchvision": _name, "timm": _name} if _basic else None,
+        _notes,
     )
-    register_resnet(_cards[_name], imagenet_config(_depth), _TV if _basic else None)
+    register_resnet(_cards[_name], imagenet_config(_depth), _TV_TIMM if _basic else None)
 for _name, _v1 in RESNETS_V1_5.items():
     _depth = RESNETS[_v1][0]
     _card = _cards[_v1].variant(
-        name=_name, compatible={"torchvision": _v1}, notes=f"ResNet-{_depth} v1.5: {_V1_5}"
+        name=_name, compatible={"torchvision": _v1, "timm": _v1}, notes=f"ResNet-{_depth} v1.5: {_V1_5}"
     )
-    register_resnet(_card, imagenet_config(_depth, stride_on="3x3"), _TV)
+    register_resnet(_card, imagenet_config(_depth, stride_on="3x3"), _TV_TIMM)
 
 # name: (depth, parameters at 1000 classes, Table 2 top-1 / Table 3 top-5 errors, 10-crop testing)
 PLAIN_NETS = {
@@ -453,6 +461,7 @@ for _name, (_depth, _printed, _error, _params, _plain) in CIFAR_RESNETS.items():
 
 RESNEXTS = {  # name: depth, cardinality, bottleneck width d, parameters, paper results
     "resnext50_32x4d": (50, 32, 4, 25_028_904, top_errors(22.2, None, "single 224x224 crop, Table 3")),
+    "resnext101_32x4d": (101, 32, 4, 44_177_704, top_errors(21.2, None, "single 224x224 crop, Table 3")),
     "resnext101_32x8d": (101, 32, 8, 88_791_336, ()),
     "resnext101_64x4d": (101, 64, 4, 83_455_272, top_errors(20.4, 5.3, "single 224x224 crop, Table 5")
                          + top_errors(19.1, 4.4, "single 320x320 crop, Table 5")),
@@ -465,10 +474,16 @@ for _name, (_depth, _groups, _d, _params, _results) in RESNEXTS.items():
     )
     if _d == 8:
         _notes += " 32x8d is not in the paper; it is torchvision's configuration."
+    # torchvision has no 32x4d ResNeXt-101; timm keeps torchvision's layout for all of them
+    _compatible = (
+        {"timm": _name}
+        if (_depth, _d) == (101, 4) and _groups == 32
+        else {"torchvision": _name, "timm": _name}
+    )
     register_resnet(
-        imagenet_card(_name, "resnext", RESNEXT_PAPER, _params, _results, {"torchvision": _name}, _notes),
+        imagenet_card(_name, "resnext", RESNEXT_PAPER, _params, _results, _compatible, _notes),
         ResNetConfig("bottleneck", imagenet_stages(_depth, _groups * _d), stride_on="3x3", groups=_groups),
-        _TV,
+        _TV_TIMM,
     )
 
 WIDE_RESNETS = {  # name: depth, parameters; the paper's ImageNet experiment is WRN-50-2 only
@@ -483,7 +498,9 @@ for _name, (_depth, _params, _results) in WIDE_RESNETS.items():
     if _depth == 101:
         _notes += " The paper's ImageNet experiment is WRN-50-2; 101-2 is torchvision's."
     register_resnet(
-        imagenet_card(_name, "wide_resnet", WRN_PAPER, _params, _results, {"torchvision": _name}, _notes),
+        imagenet_card(
+            _name, "wide_resnet", WRN_PAPER, _params, _results, {"torchvision": _name, "timm": _name}, _notes
+        ),
         ResNetConfig("bottleneck", imagenet_stages(_depth, 128), stride_on="3x3"),
-        _TV,
+        _TV_TIMM,
     )

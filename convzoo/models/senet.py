@@ -68,6 +68,8 @@ SENETS = (  # name, config, parameters, head dropout, paper top-1/top-5 error, r
     ("seresnet152", imagenet_config(152, **_SE), 66_821_848, 0.0, (21.57, 5.73), (21.34, 5.54)),
     ("seresnext50_32x4d", ResNetConfig("bottleneck", imagenet_stages(50, width=128), **_SE_RESNEXT),
      27_559_896, 0.0, (21.10, 5.49), (20.97, 5.54)),
+    ("seresnext101_32x4d", ResNetConfig("bottleneck", imagenet_stages(101, width=128), **_SE_RESNEXT),
+     48_955_416, 0.0, (20.70, 5.01), None),
     ("senet154", _SENET154, 115_088_984, 0.2, (18.68, 4.47), (18.68, 4.47)),
 )  # fmt: skip
 
@@ -76,6 +78,8 @@ _NOTES = {
     "seresnet101": "SE-ResNet-101: ResNet-101 v1 with an SE block (r = 16) in every bottleneck.",
     "seresnet152": "SE-ResNet-152: ResNet-152 v1 with an SE block (r = 16) in every bottleneck.",
     "seresnext50_32x4d": "SE-ResNeXt-50 (32x4d): ResNeXt-50 with an SE block (r = 16) in every bottleneck.",
+    "seresnext101_32x4d": "SE-ResNeXt-101 (32x4d): ResNeXt-101 with an SE block (r = 16) in every "
+    "bottleneck.",
     "senet154": "SENet-154 (Appendix): SE-ResNeXt-152 64x4d with a three-conv 3x3 stem, half-width first "
     "1x1 convs, 3x3 projection shortcuts and dropout 0.2 before the classifier.",
 }
@@ -88,7 +92,7 @@ for _name, _cfg, _params, _drop, _paper, _released in SENETS:
             PAPER,
             _params,
             top_errors(*_paper, f"single 224x224 crop, {'Table 8' if _name == 'senet154' else 'Table 2'}")
-            + top_errors(*_released, "released Caffe model, single crop"),
+            + (top_errors(*_released, "released Caffe model, single crop") if _released else ()),
             {"timm": f"legacy_{_name}"},
             _NOTES[_name] + " Stem max-pooling in Caffe's arithmetic (no padding, ceil mode), as the "
             "released models; loads timm's legacy_ (Cadene) checkpoints.",

@@ -180,10 +180,10 @@ def squeezenet1_0(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> Squee
         name="squeezenet1_1",
         params=1_235_496,
         results=(),
-        compatible={},
+        compatible={"torchvision": "squeezenet1_1"},
         notes="SqueezeNet v1.1 of the authors' release (github.com/forresti/SqueezeNet), not in the paper: "
         "3x3 conv1 of 64 maps and earlier pooling, 2.4x less computation than v1.0 at the same accuracy. "
-        "Loads torchvision's squeezenet1_1 (same layout rules as v1.0; not checked against its outputs).",
+        "Loads torchvision's squeezenet1_1.",
     ),
     {"torchvision": torchvision_converter("1.1")},
 )

@@ -51,6 +51,7 @@ VIT_CONFIGS: dict[str, ViTConfig] = {
     "S": ViTConfig(layers=12, hidden=384, mlp=1536, heads=6),
     "B": ViTConfig(layers=12, hidden=768, mlp=3072, heads=12),
     "L": ViTConfig(layers=24, hidden=1024, mlp=4096, heads=16),
+    "H": ViTConfig(layers=32, hidden=1280, mlp=5120, heads=16),
 }
 
 
@@ -261,6 +262,25 @@ def from_torchvision(state_dict: dict) -> dict:
     )
 
 
+def from_timm(state_dict: dict) -> dict:
+    """timm's VisionTransformer layout: the same blocks (packed qkv), `cls_token`, `patch_embed.proj`."""
+    return rename_keys(
+        state_dict,
+        [
+            (r"cls_token", "class_token"),
+            (r"pos_embed", "pos_embed"),
+            (r"patch_embed\.proj\.(weight|bias)", r"patch_embed.\1"),
+            (
+                r"blocks\.(\d+)\.((?:norm[12]|attn\.qkv|attn\.proj|mlp\.fc[12])\.(?:weight|bias))",
+                r"blocks.\1.\2",
+            ),
+            (r"norm\.(weight|bias)", r"norm.\1"),
+            (r"head\.(weight|bias)", r"head.fc.\1"),
+        ],
+        "timm",
+    )
+
+
 def _table5(imagenet: float, imagenet21k: float) -> tuple[PaperResult, ...]:
     note = "Table 5, pre-trained on {}, fine-tuned on ImageNet at 384x384"
     return (
@@ -284,21 +304,26 @@ _RESULTS: dict[str, tuple[PaperResult, ...]] = {
         PaperResult("top-1 accuracy", 87.76, "ImageNet", "val", "Table 2, pre-trained on JFT-300M"),
     ),
     "L/32": _table5(71.16, 80.99),
+    "H/14": (PaperResult("top-1 accuracy", 88.55, "ImageNet", "val", "Table 2, pre-trained on JFT-300M"),),
 }
 
-VITS = {  # name: (configuration of Table 1, patch size, parameters at 1000 classes, loads torchvision's)
-    "vit_ti_16": ("Ti", 16, 5_717_416, False),
-    "vit_ti_32": ("Ti", 32, 6_131_560, False),
-    "vit_s_16": ("S", 16, 22_050_664, False),
-    "vit_s_32": ("S", 32, 22_878_952, False),
-    "vit_b_16": ("B", 16, 86_567_656, True),
-    "vit_b_32": ("B", 32, 88_224_232, False),
-    "vit_l_16": ("L", 16, 304_326_632, False),
-    "vit_l_32": ("L", 32, 306_535_400, False),
+VITS = {  # name: (configuration of Table 1, patch size, parameters at 1000 classes, libraries it loads)
+    "vit_ti_16": ("Ti", 16, 5_717_416, ("timm",)),
+    "vit_ti_32": ("Ti", 32, 6_131_560, ()),
+    "vit_s_16": ("S", 16, 22_050_664, ("timm",)),
+    "vit_s_32": ("S", 32, 22_878_952, ("timm",)),
+    "vit_b_16": ("B", 16, 86_567_656, ("torchvision", "timm")),
+    "vit_b_32": ("B", 32, 88_224_232, ("torchvision", "timm")),
+    "vit_l_16": ("L", 16, 304_326_632, ()),
+    # timm's vit_large_patch32_224 and vit_huge_patch14_224 are ImageNet-21k feature extractors (no head)
+    "vit_l_32": ("L", 32, 306_535_400, ()),
+    "vit_h_14": ("H", 14, 632_045_800, ()),
 }
+# timm names a ViT by its size and patch: vit_base_patch16_224 is ViT-B/16 at 224x224
+TIMM_SIZES = {"Ti": "tiny", "S": "small", "B": "base", "L": "large", "H": "huge"}
 
 
-def vit_card(name: str, config: str, patch: int, params: int, torchvision: bool) -> ModelCard:
+def vit_card(name: str, config: str, patch: int, params: int, libraries: tuple[str, ...]) -> ModelCard:
     """The card of one ViT of VITS."""
     notes = (
         f"ViT-{config}/{patch}. Inputs of any size that is a multiple of {patch} run: the position "
@@ -318,16 +343,20 @@ def vit_card(name: str, config: str, patch: int, params: int, torchvision: bool)
         input_size=(3, 224, 224),
         params=params,
         results=_RESULTS.get(f"{config}/{patch}", ()),
-        compatible={"torchvision": name} if torchvision else {},
+        compatible={
+            library: name if library == "torchvision" else f"vit_{TIMM_SIZES[config]}_patch{patch}_224"
+            for library in libraries
+        },
         notes=notes,
     )
 
 
-for _name, (_config, _patch, _params, _tv) in VITS.items():
+_CONVERTERS = {"torchvision": from_torchvision, "timm": from_timm}
+for _name, (_config, _patch, _params, _libraries) in VITS.items():
     register_builder(
-        vit_card(_name, _config, _patch, _params, _tv),
+        vit_card(_name, _config, _patch, _params, _libraries),
         VisionTransformer,
-        {"torchvision": from_torchvision} if _tv else {},
+        {library: _CONVERTERS[library] for library in _libraries},
         doc=f"ViT-{_config}/{_patch}; keyword arguments as VisionTransformer's.",
         config=VIT_CONFIGS[_config],
         patch_size=_patch,

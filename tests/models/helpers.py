@@ -63,3 +63,11 @@ def output_shapes(model: nn.Module, size: int, modules: list[str]) -> dict[str, 
     for h in hooks:
         h.remove()
     return found
+
+
+def small_size(model) -> int:
+    """The smallest cheap input side: the model's minimum, or 64 when the paper's input is larger (a
+    ViT's: the multiple of its patch size at or below that, 56 for vit_h_14)."""
+    size = max(model.min_input_size, min(model.default_input_size[1], 64))
+    patch = getattr(model, "patch_size", 1)
+    return max(patch, size // patch * patch)

@@ -9,6 +9,7 @@ import torch
 
 import convzoo
 from convzoo.contract import ClassifierOutput
+from tests.models.helpers import small_size
 
 ALL_MODELS = convzoo.list_models()
 # Dense and detection models whose forward does Python arithmetic on the input's size (U-Net's
@@ -33,7 +34,7 @@ def _zoo(quick: set[str], failing: set[str] = frozenset()) -> list:
 def _model_and_input(name: str, batch: int = 2):
     torch.manual_seed(0)
     model = convzoo.create_model(name).eval()
-    side = max(model.min_input_size, min(model.default_input_size[1], 64))
+    side = small_size(model)
     return model, torch.randn(batch, model.in_chans, side, side)
 
 

@@ -10,17 +10,13 @@ import torch
 
 import convzoo
 from convzoo.contract import ClassifierOutput, Detector
+from tests.models.helpers import small_size
 
 ALL_MODELS = convzoo.list_models()
 
 
 def logits_of(out):
     return out.logits if isinstance(out, ClassifierOutput) else out
-
-
-def small_size(model) -> int:
-    """The smallest cheap input: the model's minimum, or 64 when the paper's input is larger."""
-    return max(model.min_input_size, min(model.default_input_size[1], 64))
 
 
 @pytest.fixture(scope="module", params=ALL_MODELS)

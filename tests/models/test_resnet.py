@@ -89,11 +89,12 @@ def test_v1_and_v1_5_compute_different_functions_with_the_same_weights():
         assert not torch.allclose(v1(x), v15(x), atol=1e-3)
 
 
-def test_only_v1_5_claims_torchvision_for_bottleneck_depths():
+def test_only_v1_5_claims_the_libraries_for_bottleneck_depths():
     assert convzoo.model_card("resnet50").compatible == {}
-    assert convzoo.model_card("resnet50_v1_5").compatible == {"torchvision": "resnet50"}
-    # For basic blocks v1 = v1.5, so the paper's name loads torchvision directly.
-    assert convzoo.model_card("resnet18").compatible == {"torchvision": "resnet18"}
+    # timm's ResNets are torchvision's (stride on the 3x3, the same keys)
+    assert convzoo.model_card("resnet50_v1_5").compatible == {"torchvision": "resnet50", "timm": "resnet50"}
+    # For basic blocks v1 = v1.5, so the paper's name loads the libraries' directly.
+    assert convzoo.model_card("resnet18").compatible == {"torchvision": "resnet18", "timm": "resnet18"}
     assert "resnet18_v1_5" not in convzoo.list_models()
 
 
