@@ -1,6 +1,8 @@
 """Every model traces (torch.fx), exports (torch.export, dynamic batch) and compiles without graph
 breaks (torch.compile), each matching eager output. The default run checks a few small models per
-check; the whole zoo is slow-marked (compiling every model takes long)."""
+check; the whole zoo is slow-marked, and its export, graph-break and compile checks (minutes per
+large model on two cores; hours for the zoo) also carry the `zoo` marker, which CI's slow pass
+leaves out: `pytest -m zoo` runs them."""
 
 from __future__ import annotations
 
@@ -21,10 +23,12 @@ NOT_FX = {
 }
 
 
-def _zoo(quick: set[str], failing: set[str] = frozenset()) -> list:
+def _zoo(quick: set[str], failing: set[str] = frozenset(), sweep: bool = True) -> list:
+    """Every model as a parameter: `quick` ones in the default run, the others slow (and, for a
+    costly `sweep`, `zoo`-marked)."""
     params = []
     for name in ALL_MODELS:
-        marks = [] if name in quick else [pytest.mark.slow]
+        marks = [] if name in quick else [pytest.mark.slow, *([pytest.mark.zoo] if sweep else [])]
         if name in failing:
             marks.append(pytest.mark.xfail(strict=True, reason="shape arithmetic in forward"))
         params.append(pytest.param(name, marks=marks))
