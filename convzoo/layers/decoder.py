@@ -37,6 +37,28 @@ def center_crop(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return x[..., top : top + th, left : left + tw]
 
 
+def join_skip(x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    """x and the centre of the skip map at x's size, concatenated on channels."""
+    return torch.cat([x, center_crop(skip, tuple(x.shape[-2:]))], dim=1)
+
+
+def resize_nearest(x: torch.Tensor, like: torch.Tensor | None, size: tuple[int, int] | None) -> torch.Tensor:
+    """x resized (nearest neighbour) to the map `like`'s size, else to `size`, else to twice its own."""
+    target = tuple(like.shape[-2:]) if like is not None else size or tuple(2 * s for s in x.shape[-2:])
+    return F.interpolate(x, size=target, mode="nearest")
+
+
+def crop_like(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """The centre of x at the map `like`'s size."""
+    return center_crop(x, tuple(like.shape[-2:]))
+
+
+# Python arithmetic on map sizes: torch.fx records these as calls instead of tracing into them
+torch.fx.wrap("join_skip")
+torch.fx.wrap("resize_nearest")
+torch.fx.wrap("crop_like")
+
+
 def up_conv_output_side(side: int, kernel: int = 2, stride: int = 2, padding: int = 0) -> int:
     """Side of a transposed convolution's output: (side - 1) * stride - 2 * padding + kernel.
 
@@ -75,13 +97,7 @@ class UpBlock(nn.Module):
     def forward(
         self, x: torch.Tensor, skip: torch.Tensor | None = None, size: tuple[int, int] | None = None
     ) -> torch.Tensor:
-        if self.transposed:
-            x = self.up(x)
-        else:
-            target = (
-                tuple(skip.shape[-2:]) if skip is not None else size or tuple(2 * s for s in x.shape[-2:])
-            )
-            x = F.interpolate(x, size=target, mode="nearest")
+        x = self.up(x) if self.transposed else resize_nearest(x, skip, size)
         if skip is not None:
-            x = torch.cat([x, center_crop(skip, tuple(x.shape[-2:]))], dim=1)
+            x = join_skip(x, skip)
         return self.conv(x)

@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..contract import DensePredictor
-from ..layers.decoder import DoubleConv, UpBlock
+from ..contract import DensePredictor, is_symbolic
+from ..layers.decoder import DoubleConv, UpBlock, crop_like
 from ..registry import register_model
 from ._builder import register_on_backbones
 from ._features import BackboneFeatures
@@ -73,6 +73,19 @@ def level_sizes(size: int, config: UNetConfig) -> list[int] | None:
             return None
         sizes.append(size)
     return sizes
+
+
+def reflect_pad_to_multiple(x: torch.Tensor, step: int) -> torch.Tensor:
+    """x mirrored out to sides divisible by `step`, the padding split evenly (the extra pixel
+    after): the padded U-Net's input, cropped back by crop_like."""
+    h, w = x.shape[-2:]
+    ph, pw = -h % step, -w % step
+    return F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2), mode="reflect")
+
+
+# Python arithmetic on the input's size: torch.fx records these as calls instead of tracing into them
+torch.fx.wrap("reflect_pad_to_multiple")
+torch.fx.wrap("crop_like")  # imported: wrapped here too (fx patches the calling module's globals)
 
 
 class UNet(DensePredictor):
@@ -132,6 +145,12 @@ class UNet(DensePredictor):
             rule = f"divisible by {step} (or build it with pad_input=True)"
         return f"{self.model_name} needs input sides {rule}; for {size} use {nearest}"
 
+    def check_input(self, x: torch.Tensor) -> None:
+        """The contract's check, then that the sides give an output window (one line if not)."""
+        super().check_input(x)
+        if not is_symbolic(x):
+            self.output_size(tuple(x.shape[-2:]))
+
     def output_size(self, input_size: tuple[int, int]) -> tuple[int, int]:
         out = []
         for side in input_size:
@@ -146,14 +165,9 @@ class UNet(DensePredictor):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
-        h, w = x.shape[-2:]
-        self.output_size((h, w))
-        top = left = 0
+        image = x
         if self.pad_input:
-            step = 2**self.config.depth
-            ph, pw = -h % step, -w % step
-            top, left = ph // 2, pw // 2
-            x = F.pad(x, (left, pw - left, top, ph - top), mode="reflect")
+            x = reflect_pad_to_multiple(x, 2**self.config.depth)
         skips = []
         for level, block in enumerate(self.encoder):
             x = block(self.pool(x) if level else x)
@@ -162,7 +176,7 @@ class UNet(DensePredictor):
         for block in self.decoder:
             x = block(x, skips.pop())
         x = self.head(x)
-        return x[..., top : top + h, left : left + w] if self.pad_input else x
+        return crop_like(x, image) if self.pad_input else x  # the padding was split evenly
 
 
 class BackboneUNet(DensePredictor):
@@ -204,7 +218,7 @@ class BackboneUNet(DensePredictor):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
-        size = tuple(x.shape[-2:])
+        size = x.shape[-2:]
         maps = self.encoder(x)
         x = maps.pop()
         last = len(self.decoder) - 1

@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..contract import Classifier, Detections, Detector
+from ..contract import Classifier, Detections, Detector, is_symbolic
 from ..detection.boxes import BoxTargets
 from ..detection.yolo_loss import LOSS_TERMS, YoloGrid, decode_grid, yolo_loss
 from ..layers.conv import ConvNormAct
@@ -172,7 +172,7 @@ class YoloDetector(Detector):
 
     def check_input(self, x: torch.Tensor) -> None:
         super().check_input(x)
-        if tuple(x.shape[-2:]) != (self.input_side, self.input_side):
+        if not is_symbolic(x) and tuple(x.shape[-2:]) != (self.input_side, self.input_side):
             h, w = x.shape[-2:]
             raise ValueError(
                 f"{self.model_name} takes exactly {self.input_side}x{self.input_side} input (its fully "

@@ -14,23 +14,14 @@ from convzoo.contract import ClassifierOutput
 from tests.models.helpers import small_size
 
 ALL_MODELS = convzoo.list_models()
-# Dense and detection models whose forward does Python arithmetic on the input's size (U-Net's
-# output window, YOLO's fixed grid): torch.fx cannot trace that; torch.export and torch.compile can.
-NOT_FX = {
-    n
-    for n in ALL_MODELS
-    if convzoo.model_card(n).family in ("unet", "yolo") and convzoo.model_card(n).task != "classification"
-}
 
 
-def _zoo(quick: set[str], failing: set[str] = frozenset(), sweep: bool = True) -> list:
+def _zoo(quick: set[str], sweep: bool = True) -> list:
     """Every model as a parameter: `quick` ones in the default run, the others slow (and, for a
     costly `sweep`, `zoo`-marked)."""
     params = []
     for name in ALL_MODELS:
         marks = [] if name in quick else [pytest.mark.slow, *([pytest.mark.zoo] if sweep else [])]
-        if name in failing:
-            marks.append(pytest.mark.xfail(strict=True, reason="shape arithmetic in forward"))
         params.append(pytest.param(name, marks=marks))
     return params
 
@@ -47,7 +38,8 @@ def _logits(out):
 
 
 @pytest.mark.parametrize(
-    "name", _zoo({"lenet5", "alexnet", "densenet_40_12", "vit_ti_16", "googlenet"}, NOT_FX)
+    "name",
+    _zoo({"lenet5", "alexnet", "densenet_40_12", "vit_ti_16", "googlenet", "unet_small", "yolo_v1_mini"}),
 )
 def test_fx_symbolic_trace_matches_eager(name):
     model, x = _model_and_input(name)
