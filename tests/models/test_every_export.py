@@ -73,3 +73,23 @@ def test_compile_matches_eager(name):
     with torch.no_grad():
         compiled = torch.compile(model, fullgraph=True)  # fullgraph: a graph break is an error
         assert torch.allclose(_logits(compiled(x)), _logits(model(x)), atol=1e-4, rtol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["resnet20", "densenet_40_12", "vit_ti_16"])
+def test_features_only_models_trace_export_and_have_no_graph_breaks(name):
+    """create_model(..., features_only=True): the list of stage maps through torch.fx, torch.export
+    (dynamic batch) and dynamo, each equal to eager (timm's feature extractors are used this way)."""
+    torch.manual_seed(0)
+    model = convzoo.create_model(name, features_only=True).eval()
+    side = small_size(convzoo.create_model(name))
+    x, three = torch.randn(2, 3, side, side), torch.randn(3, 3, side, side)
+    with torch.no_grad():
+        eager = model(three)
+        traced = torch.fx.symbolic_trace(model)(three)
+        exported = torch.export.export(model, (x,), dynamic_shapes=({0: torch.export.Dim.DYNAMIC},))
+        for maps in (traced, exported.module()(three)):
+            assert len(maps) == len(eager) and all(
+                torch.allclose(a, b, atol=1e-5) for a, b in zip(maps, eager, strict=True)
+            )
+        torch._dynamo.reset()
+        assert torch._dynamo.explain(model)(x).graph_break_count == 0
