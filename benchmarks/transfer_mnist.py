@@ -39,6 +39,7 @@ import torch
 
 from convzoo import create_model
 from convzoo.data import ArraySplit, Dataset, fit_to_size, load_dataset, normalize
+from convzoo.pipeline import transfer_step
 from convzoo.train import Trainer, resolve_config
 from convzoo.train.checkpoint import read_meta, resolve_checkpoint, save_tensors
 from convzoo.train.config import environment
@@ -183,7 +184,7 @@ def transfer_run(
         overrides.update(weights=str(weights), finetune=mode, unfreeze=unfreeze, lr_decay=settings.lr_decay)
     cfg = resolve_config(settings.model, overrides)
     budget = replace(target, train=repeat_to(train, settings.steps * settings.batch_size))
-    trainer = Trainer(cfg, dataset=budget, log=quiet)
+    trainer = Trainer(cfg, dataset=budget, log=quiet, prepare=transfer_step(cfg))
     if mode:  # a new final layer, as the classes are new (same count: load_pretrained kept the old one)
         torch.manual_seed(seed)
         trainer.model.get_classifier().reset_parameters()

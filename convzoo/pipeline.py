@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from .train.config import TrainConfig
-from .train.trainer import Trainer, TrainResult
+from .train.trainer import PrepareModel, Trainer, TrainResult
 from .transfer.setup import prepare_transfer
+
+
+def transfer_step(cfg: TrainConfig) -> PrepareModel:
+    """The prepare step of cfg's transfer settings (weights, init_from, finetune), for a caller that
+    builds its own Trainer."""
+    return lambda model, log: prepare_transfer(model, cfg, log)
 
 
 def train(
@@ -17,7 +23,7 @@ def train(
 ) -> TrainResult:
     """Train a model as configured (cfg.weights, cfg.init_from and cfg.finetune applied to the built
     model before its optimizer exists); see Trainer for the keyword arguments."""
-    trainer = Trainer(cfg, out, prepare=lambda model, log: prepare_transfer(model, cfg, log), **kwargs)
+    trainer = Trainer(cfg, out, prepare=transfer_step(cfg), **kwargs)
     try:
         return trainer.fit(resume=resume)
     finally:
