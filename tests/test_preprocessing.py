@@ -79,9 +79,9 @@ def image_folder(tmp_path):
 
 
 def test_finetuning_library_weights_trains_and_records_with_their_config(seeded, image_folder, tmp_path):
+    from convzoo.pipeline import transfer_step
     from convzoo.train.config import TrainConfig
     from convzoo.train.trainer import Trainer
-    from convzoo.transfer.setup import prepare_transfer
 
     ref = seeded.load("mobilenetv1_100")  # timm's MobileNet v1: [-1, 1] input, bicubic resize
     (name,) = [n for n, lib, o in CLAIMS if (lib, o) == ("timm", "mobilenetv1_100")]
@@ -91,7 +91,7 @@ def test_finetuning_library_weights_trains_and_records_with_their_config(seeded,
         finetune="linear", image_size=64, epochs=1, batch_size=2,
     )  # fmt: skip
     logged = []
-    trainer = Trainer(cfg, prepare=lambda model, log: prepare_transfer(model, cfg, log), log=logged.append)
+    trainer = Trainer(cfg, prepare=transfer_step(cfg), log=logged.append)
     assert torch.equal(trainer.mean, torch.tensor([0.5] * 3)) and torch.equal(
         trainer.std, torch.tensor([0.5] * 3)
     )
