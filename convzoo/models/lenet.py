@@ -8,6 +8,8 @@ centres are fixed +-1 bitmaps of the digits (7x12 = 84 = F6's width). 60,000 tra
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -215,8 +217,10 @@ class PartialConv(nn.Module):
     """C3: a 5x5 convolution where output map j sees only the input maps in `table[j]`.
 
     Only the connected kernels are parameters (60 x 25 weights + 16 biases = 1,516); they are
-    scattered into a dense kernel so the layer runs as one convolution (the fastest way on a CPU,
-    and the main job's numbers; a MAC counter therefore sees a dense 16 x 6 layer).
+    scattered into a dense kernel so the layer runs as one convolution (the fastest way on a CPU).
+    `mac_fraction` tells convzoo's MAC counter that only the connected share of that dense
+    convolution counts: 60 of 96 kernels, 150,000 MACs at 10x10 (Sec. II.B's 151,600 connections
+    less the 1,600 bias terms).
     """
 
     def __init__(self, table: tuple[tuple[int, ...], ...], in_chs: int, kernel_size: int = 5) -> None:
@@ -228,6 +232,11 @@ class PartialConv(nn.Module):
         bound = (2.4 / fan_in[self.index[0]]).view(-1, 1, 1)  # Appendix C: U(-2.4/Fi, 2.4/Fi)
         self.weight = nn.Parameter((torch.rand(len(pairs), kernel_size, kernel_size) * 2 - 1) * bound)
         self.bias = nn.Parameter(torch.zeros(len(table)))
+
+    @property
+    def mac_fraction(self) -> Fraction:
+        """The connected kernels' share of the dense out_chs x in_chs convolution that runs."""
+        return Fraction(self.weight.shape[0], self.out_chs * self.in_chs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         k = self.kernel_size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import torch
 
 import convzoo
@@ -43,3 +45,27 @@ def test_partial_conv_equals_the_dense_masked_convolution():
     dense = conv.weight.new_zeros(16, 6, 5, 5).index_put((conv.index[0], conv.index[1]), conv.weight)
     x = torch.randn(2, 6, 14, 14)
     assert torch.allclose(conv(x), torch.nn.functional.conv2d(x, dense, conv.bias), atol=1e-6)
+
+
+def test_lenet5_macs_count_the_connected_c3_kernels_only(capsys):
+    """LeCun et al. 1998, Sec. II.B: C3 has 1,516 trainable parameters and 151,600 connections,
+    i.e. 60 connected 5x5 kernels at 10x10 positions = 150,000 multiply-adds plus the biases.
+    The layer runs as a dense 16 x 6 convolution (its 36 absent kernels held at zero); only the
+    count is scaled."""
+    from convzoo.analysis import count_macs, summary
+    from convzoo.analysis.zoo_costs import load_cache
+    from convzoo.cli import main
+
+    model = convzoo.create_model("lenet5")
+    assert model.c3.mac_fraction == Fraction(60, 96)
+    result = summary(model, (1, 32, 32))
+    c3 = result.row("c3")
+    assert c3.params == 1_516 and c3.macs == 60 * 25 * 100 == 151_600 - 16 * 100 == 150_000
+    # C1 117,600 + C3 150,000 + C5 48,000 + F6 10,080 (Table I's connections less biases)
+    assert result.total_macs == 117_600 + 150_000 + 48_000 + 10_080 == 325_680
+    assert count_macs(model, torch.zeros(3, 1, 32, 32)) == 3 * 325_680
+    assert load_cache()["lenet5"]["macs"] == 325_680
+    assert main(["summary", "lenet5"]) == 0
+    assert "total MACs: 325,680" in capsys.readouterr().out
+    # the modern variant's C3 is a plain full convolution: 16 x 6 x 25 x 100
+    assert summary(convzoo.create_model("lenet5_modern")).row("c3").macs == 240_000
