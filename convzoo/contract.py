@@ -201,32 +201,43 @@ class Classifier(ImageModel):
             if enable:
                 module.forward = functools.partial(_checkpointed, module)
 
-    def group_matcher(self, coarse: bool = False) -> dict[str, str | list[tuple[str, None]]]:
+    def group_modules(self) -> list[str]:
+        """The modules that open the parameter groups of group_matcher, in forward order: the
+        feature_info stages (a transformer: every block, as timm groups it)."""
+        return [e["module"] for e in self.feature_info]
+
+    def group_matcher(self, coarse: bool = False) -> dict[str, str | list[tuple[str, tuple[int]]]]:
         """timm's group_matcher: regular expressions over parameter names, "stem" for the layers
-        before the first feature_info stage and "blocks" one per stage in forward order (coarse or
-        not, the stages are the groups); the head matches neither. A layer between two stages goes
-        with the stage before it (registration order). The layer-wise learning-rate decay of
-        convzoo.transfer groups parameters by it."""
-        stages = [e["module"] for e in self.feature_info]
-        head = "head." if isinstance(getattr(self, "head", None), nn.Module) else None
-        groups: list[list[str]] = [[] for _ in range(len(stages) + 1)]  # stem, then each stage
-        current = 0
-        for name, _ in self.named_parameters():
-            if head and name.startswith(head):
-                continue
-            owner = next((i for i, s in enumerate(stages) if name.startswith(s + ".")), None)
-            current = current if owner is None else owner + 1
-            groups[current].append(name)
-
-        def exactly(names: list[str]) -> str:
-            return "^(?:" + "|".join(re.escape(n) for n in names) + ")$" if names else "(?!)"
-
-        return {"stem": exactly(groups[0]), "blocks": [(exactly(g), None) for g in groups[1:]]}
+        before the first of `group_modules()` and "blocks" one per group module in forward order
+        (coarse or not); the head matches neither. A layer between two group modules goes with the
+        one before it (registration order; ViT's final norm with its last block). Each pattern
+        carries its ordinal, so timm's group_parameters reads the same groups. The layer-wise
+        learning-rate decay of convzoo.transfer groups parameters by it."""
+        return modules_matcher(self, self.group_modules())
 
     def no_weight_decay(self) -> set[str]:
         """Names of parameters the optimizer should not weight-decay besides biases and norm
         parameters (timm's convention; ViT: its position embedding and class token)."""
         return set()
+
+
+def modules_matcher(model: nn.Module, modules: list[str]) -> dict[str, str | list[tuple[str, tuple[int]]]]:
+    """A group_matcher whose groups are the stem and one per module of `modules` (see
+    Classifier.group_matcher); the parameters of `model.head` match none."""
+    head = "head." if isinstance(getattr(model, "head", None), nn.Module) else None
+    groups: list[list[str]] = [[] for _ in range(len(modules) + 1)]  # stem, then each module
+    current = 0
+    for name, _ in model.named_parameters():
+        if head and name.startswith(head):
+            continue
+        owner = next((i for i, m in enumerate(modules) if name.startswith(m + ".")), None)
+        current = current if owner is None else owner + 1
+        groups[current].append(name)
+
+    def exactly(names: list[str]) -> str:
+        return "^(?:" + "|".join(re.escape(n) for n in names) + ")$" if names else "(?!)"
+
+    return {"stem": exactly(groups[0]), "blocks": [(exactly(g), (i,)) for i, g in enumerate(groups[1:])]}
 
 
 def _checkpointed(module: nn.Module, *args: torch.Tensor) -> torch.Tensor:

@@ -190,6 +190,11 @@ class VisionTransformer(Classifier):
     def no_weight_decay(self) -> set[str]:
         return {"pos_embed", "class_token"}
 
+    def group_modules(self) -> list[str]:
+        # timm's ViT group_matcher: the stem (patch and position embeddings, class token), each
+        # encoder block its own group (the final norm with the last), then the head
+        return [f"blocks.{i}" for i in range(len(self.blocks))]
+
     def position_embedding(self, grid: tuple[int, int]) -> torch.Tensor:
         """The position embeddings for an h x w patch grid (interpolated unless it is the native grid)."""
         return resample_position_embedding(self.pos_embed, self.grid, grid, self.pos_embed_mode)

@@ -1,8 +1,9 @@
 """Fine-tuning modes: which parameters train, at which learning rate.
 
 - linear: only the (new) final layer trains; the backbone is frozen, BatchNorm statistics kept.
-- partial: the head and the last K stages (feature_info order) train; the rest is frozen.
-- full: everything trains; the learning rate is multiplied by `lr_decay` per stage towards the input.
+- partial: the head and the last K stages (feature_info order; a ViT's blocks) train; the rest is frozen.
+- full: everything trains; the learning rate is multiplied by `lr_decay` per stage (a ViT: per
+  block, as timm's layer-wise decay) towards the input.
 """
 
 from __future__ import annotations
@@ -12,20 +13,32 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ..contract import Classifier
+from ..contract import modules_matcher
 from ..layers.frozen_norm import freeze_batchnorm
 
 FINETUNE_MODES = ("linear", "partial", "full")
 
 
-def stage_of_parameters(model: nn.Module) -> dict[str, int]:
-    """Depth of every parameter from the output: 0 head, 1 the last stage, ..., S the first, S+1 the stem.
+def group_modules(model: nn.Module) -> list[str]:
+    """The modules that open the model's parameter groups (Classifier.group_modules): its
+    feature_info stages, a ViT's blocks; a model without the method (a dense model's encoder)
+    groups by its feature_info stages."""
+    if hasattr(model, "group_modules"):
+        return model.group_modules()
+    return [e["module"] for e in model.feature_info]
 
-    The stages are the groups of the model's group_matcher() (timm's convention: "stem" and one
-    "blocks" pattern per feature_info stage); what matches none is the head.
+
+def stage_of_parameters(model: nn.Module) -> dict[str, int]:
+    """Depth of every parameter from the output: 0 head, 1 the last group, ..., S the first, S+1 the stem.
+
+    The groups are those of the model's group_matcher() (timm's convention: "stem" and one
+    "blocks" pattern per group module: each feature_info stage, each block of a ViT); what
+    matches none is the head.
     """
-    # a model with a feature_info but no group_matcher (a dense model's encoder) groups the same way
-    matcher = model.group_matcher() if hasattr(model, "group_matcher") else Classifier.group_matcher(model)
+    if hasattr(model, "group_matcher"):
+        matcher = model.group_matcher()
+    else:
+        matcher = modules_matcher(model, group_modules(model))
     blocks = [re.compile(pattern) for pattern, _ in matcher["blocks"]]
     stem = re.compile(matcher["stem"])
     depth: dict[str, int] = {}
@@ -84,7 +97,7 @@ def plan_finetune(
     for n in named:
         if n in trains:
             groups.setdefault(depth[n] if mode == "full" else 0, []).append(named[n])
-    stages = [e["module"] for e in model.feature_info]
+    stages = group_modules(model)
     labels = {0: "head", len(stages) + 1: "stem"} | {len(stages) - i: s for i, s in enumerate(stages)}
     param_groups = [
         {

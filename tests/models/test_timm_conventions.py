@@ -74,3 +74,41 @@ def test_group_matcher_gives_the_stem_and_one_group_per_stage():
         "head.fc.weight",
         "head.fc.bias",
     ]
+    # timm's group_parameters orders the groups by (dict position, *captures, *ordinal)
+    assert [ordinal for _, ordinal in matcher["blocks"]] == [(i,) for i in range(len(model.feature_info))]
+
+
+def test_vit_group_matcher_gives_the_stem_each_block_and_the_head():
+    """timm's VisionTransformer.group_matcher: stem = embeddings and class token, one group per
+    encoder block (the final norm joins the last), the head in none; layer-wise decay per block."""
+    import re
+
+    from convzoo.transfer import plan_finetune, stage_of_parameters
+
+    with torch.device("meta"):
+        model = convzoo.create_model("vit_ti_16", num_classes=3)
+    matcher = model.group_matcher()
+    names = [n for n, _ in model.named_parameters()]
+    assert len(model.blocks) == 12 and len(matcher["blocks"]) == 12 and len(model.feature_info) == 4
+    assert {n for n in names if re.match(matcher["stem"], n)} == {
+        "class_token",
+        "pos_embed",
+        "patch_embed.weight",
+        "patch_embed.bias",
+    }
+    for i, (pattern, ordinal) in enumerate(matcher["blocks"]):
+        group = {n for n in names if re.match(pattern, n)}
+        expected = {n for n in names if n.startswith(f"blocks.{i}.")}
+        assert group == (expected | {"norm.weight", "norm.bias"} if i == 11 else expected) and ordinal == (i,)
+    depth = stage_of_parameters(model)
+    assert depth["head.fc.weight"] == 0 and depth["norm.weight"] == depth["blocks.11.mlp.fc1.weight"] == 1
+    assert depth["blocks.0.attn.qkv.weight"] == 12 and depth["pos_embed"] == depth["patch_embed.weight"] == 13
+    plan = plan_finetune(model, "full", lr=1.0, lr_decay=0.5)
+    lrs = {g["name"]: g["lr"] for g in plan.param_groups}
+    assert len(lrs) == 14 and lrs["head"] == 1.0 and lrs["blocks.11"] == 0.5
+    assert lrs["blocks.0"] == 0.5**12 and lrs["stem"] == 0.5**13
+    partial = plan_finetune(model, "partial", lr=1.0, unfreeze=2)
+    trained_blocks = {".".join(n.split(".")[:2]) for n in partial.trainable if n.startswith("blocks.")}
+    assert trained_blocks == {"blocks.10", "blocks.11"}
+    assert {"norm.weight", "head.fc.weight"} <= set(partial.trainable)
+    assert "blocks.9.norm1.weight" in partial.frozen
