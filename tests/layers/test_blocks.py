@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from convzoo.layers import ConvNormAct, LocalResponseNorm, make_divisible
+from convzoo.layers.preact import BatchNormReLU
 
 
 def test_lrn_follows_the_papers_formula():
@@ -54,3 +55,24 @@ def test_conv_norm_act_in_place_matches_out_of_place(act, norm):
         for o, m in zip(outs, (block, plain), strict=True)
     ]
     assert torch.equal(outs[0], outs[1]) and torch.allclose(grads[0], grads[1], atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_batchnorm_relu_in_place_matches_out_of_place(mode):
+    torch.manual_seed(0)
+    block = BatchNormReLU(4)
+    block.weight.data.uniform_(0.5, 1.5)
+    block.running_var.fill_(2.0)
+    getattr(block, mode)()
+    assert block.inplace
+    plain = copy.deepcopy(block)
+    plain.inplace = False
+    x = torch.randn(2, 4, 5, 5, requires_grad=True)
+    outs = [m(x * 1.0) for m in (block, plain)]  # a fresh input each, as a conv output would be
+    grads = [
+        torch.autograd.grad(o.square().sum(), (x, m.weight))
+        for o, m in zip(outs, (block, plain), strict=True)
+    ]
+    assert torch.equal(outs[0], outs[1]) and (outs[0] >= 0).all()
+    for a, b in zip(grads[0], grads[1], strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
