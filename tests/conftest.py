@@ -42,6 +42,14 @@ def shared_data() -> Path:
     return data
 
 
+@pytest.fixture
+def restore_threads():
+    """Give back torch's thread count after a test that sets it (a run's --threads sets it)."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 # The per-model test files: there a model over the limits of tests/models/costs.py runs only with -m slow.
 PER_MODEL_TESTS = ("test_every_model.py", "test_every_backbone.py", "test_every_export.py")
 

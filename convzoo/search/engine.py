@@ -27,6 +27,7 @@ from optuna.distributions import BaseDistribution
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from ..train.lock import process_alive
 from .spaces import SearchSpace
 from .strategies import Strategy, make_strategy
 
@@ -158,16 +159,6 @@ def open_study(
     return study
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_stale(study: optuna.Study, grace_s: float = GRACE_S) -> list[int]:
     """Mark RUNNING trials of dead workers FAIL and enqueue a replacement for each; their numbers."""
     host = socket.gethostname()
@@ -176,7 +167,7 @@ def reap_stale(study: optuna.Study, grace_s: float = GRACE_S) -> list[int]:
         worker = str(t.system_attrs.get("worker", ""))
         beat = float(t.system_attrs.get("heartbeat", t.datetime_start.timestamp() if t.datetime_start else 0))
         whost, _, wpid = worker.rpartition(":")
-        dead = whost == host and wpid.isdigit() and not _alive(int(wpid))
+        dead = whost == host and wpid.isdigit() and not process_alive(int(wpid))
         if not (dead or time.time() - beat > grace_s):
             continue
         try:

@@ -31,7 +31,8 @@ def _holder(text: str) -> dict[str, Any]:
     return info if isinstance(info, dict) else {}
 
 
-def _alive(pid: Any) -> bool:
+def process_alive(pid: Any) -> bool:
+    """Whether a process of this id runs on this machine (one of another user's counts as running)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:
@@ -77,7 +78,9 @@ class RunLock:
         me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
         if previous.get("pid") and previous.get("pid") != me["pid"] and self.log is not None:
             same_host = previous.get("host") == me["host"]
-            state = "no longer running" if same_host and not _alive(previous["pid"]) else "lock released"
+            state = (
+                "no longer running" if same_host and not process_alive(previous["pid"]) else "lock released"
+            )
             self.log(
                 f"{self.path.parent}: taking over from pid {previous['pid']} on {previous.get('host', '?')} "
                 f"({state})"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from convzoo.cli import main
 from convzoo.data.detection import make_shapes_detect
+from tests.cli.helpers import last_json
 
-from .test_cli_train import last_json, restore_threads  # noqa: F401 (restore_threads: an autouse fixture)
+pytestmark = pytest.mark.usefixtures("restore_threads")  # tests/conftest.py
 
 TINY = ["--data", "shapes-detect", "--train-limit", "8", "--test-limit", "4", "--threads", "1"]
 

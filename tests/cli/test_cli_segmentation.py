@@ -6,24 +6,16 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from convzoo.cli import main
 from convzoo.data import load_dataset
+from tests.cli.helpers import last_json
 
 TINY = ["--data", "shapes-seg", "--train-limit", "8", "--test-limit", "4", "--epochs", "1", "--threads", "1"]
 
 
-@pytest.fixture(autouse=True)
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
-def last_json(capsys) -> dict:
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+pytestmark = pytest.mark.usefixtures("restore_threads")  # tests/conftest.py
 
 
 def test_train_eval_predict_a_unet(tmp_path, capsys):

@@ -14,19 +14,12 @@ from PIL import Image
 from convzoo.cli import main
 from convzoo.data import load_dataset
 from convzoo.train.checkpoint import read_tensors
+from tests.cli.helpers import last_json
 
 TINY = ["--data", "mnist-mini", "--train-limit", "256", "--test-limit", "100", "--threads", "1"]
 
 
-@pytest.fixture(autouse=True)
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
-def last_json(capsys) -> dict:
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+pytestmark = pytest.mark.usefixtures("restore_threads")  # tests/conftest.py
 
 
 def test_train_eval_predict(tmp_path, capsys):

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
 
 from convzoo.cli import main
 from convzoo.train.checkpoint import read_tensors
+from tests.cli.helpers import last_json
 
 TINY = ["--train-limit", "300", "--test-limit", "100", "--epochs", "1", "--threads", "1"]
-
-
-def last_json(capsys) -> dict:
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

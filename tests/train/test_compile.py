@@ -13,11 +13,7 @@ from convzoo.train import compile as compile_mod
 TINY = dict(data="mnist-mini", train_limit=256, test_limit=100, epochs=1, batch_size=64, threads=1)
 
 
-@pytest.fixture(autouse=True)
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("restore_threads")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -11,12 +11,7 @@ from convzoo.train import Trainer, resolve_config
 from convzoo.train.config import TrainConfig
 from convzoo.train.threads import choose_threads, fastest_count, parse_threads
 
-
-@pytest.fixture(autouse=True)
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("restore_threads")  # tests/conftest.py
 
 
 def sleeping_step(seconds_by_threads: dict[int, float]):

@@ -28,11 +28,7 @@ SMALL = dict(data="mnist-mini", train_limit=640, test_limit=200, epochs=2, batch
 TIMING = ("train_seconds", "eval_seconds", "elapsed", "images_per_s")
 
 
-@pytest.fixture(autouse=True)
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("restore_threads")  # tests/conftest.py
 
 
 def small(model: str = "lenet5_modern", **changes) -> TrainConfig:
