@@ -3,20 +3,23 @@
 tests/models/test_every_model.py checks the contract of every registered model at the input
 `small_size(model)`: it builds the model twice, converts it to float64 and back, copies it, and
 runs a dozen forward passes of one or two images and one backward pass. Its time grows with the
-model's parameters (initialising, converting, copying them) and with the MACs of those passes, so
-the rule reads both from the model's card and costs:
+model's parameters (initialising, converting, copying them), with the MACs of those passes and,
+on a CPU at these small inputs, with the number of layers (each operation has a fixed cost, and a
+loaded machine multiplies it: ResNet-152 took four times VGG-16's time there). The rule reads the
+three from the model's card and its cost entry:
 
 - `PARAMS_LIMIT` (150 M): a model with more parameters (its card's exact count) is slow-marked.
-  The float64 copy alone of a 300 M-parameter ViT-L is 2.4 GB; VGG-A, the smallest VGG at 133 M, stays
-  so that every family keeps a member in the default run (a test checks it).
+  The float64 copy alone of a 300 M-parameter ViT-L is 2.4 GB; VGG-A, the smallest VGG at 133 M,
+  stays.
 - `MACS_LIMIT` (1 G): a model whose forward pass of one image at the test's input side costs more
   multiply-accumulates is slow-marked: VGG-16/19, ViT-B/16, the 448x448 YOLOs, unet at 188x188,
-  and, at 32x32, WRN-28-10, resnet1202, preact_resnet1001 and the large DenseNet-BCs. The 100- and
-  150-layer residual nets (0.6-0.95 G at 64x64) run by default.
+  and, at 32x32, WRN-28-10 and the large DenseNet-BCs.
+- `LAYERS_LIMIT` (100): a model of more weight layers (convolutions and fully connected layers,
+  the depth a paper counts) is slow-marked: ResNet-101 and deeper, DenseNet-121 and deeper,
+  EfficientNet-B1 and up, NASNet's cells. Each of these families keeps a shallower member in the
+  default run, except NASNet, whose smallest net has 357 (tests/models/test_nasnet.py still runs).
 
-Slow-marked tests run with `-m slow` (tests/conftest.py marks them). Time on a CPU also grows with
-depth (many small operations), which neither number sees; the limits are set so that the default run
-holds about as many models as the hand-kept list it replaces did (109 of 138, against 105).
+Slow-marked tests run with `-m slow` (tests/conftest.py marks them).
 
 The MACs at the test's input side are counted on the meta device (torch's FlopCounterMode through
 convzoo.analysis.summary, as `convzoo summary` counts) and cached in `contract_costs.json` beside
@@ -36,24 +39,27 @@ from convzoo import io
 from convzoo.analysis.build import build_on_meta
 from convzoo.analysis.summary import summarize_registered
 from convzoo.analysis.zoo_costs import load_cache
-from tests.models.helpers import small_size
+from tests.models.helpers import small_size, weight_layers
 
 PARAMS_LIMIT = 150_000_000
 MACS_LIMIT = 1_000_000_000
+LAYERS_LIMIT = 100
 CACHE = Path(__file__).with_name("contract_costs.json")
 
 
 def count(name: str) -> dict:
-    """Parameters, the test's input side and the MACs of one image at that side, counted now."""
+    """Parameters, weight layers, the test's input side and the MACs of one image at that side,
+    counted now."""
     card = convzoo.model_card(name)
-    side = small_size(build_on_meta(name))
+    skeleton = build_on_meta(name)
+    side = small_size(skeleton)
     macs = summarize_registered(name, (card.input_size[0], side, side)).total_macs
-    return {"params": card.params, "side": side, "macs": macs}
+    return {"params": card.params, "layers": weight_layers(skeleton), "side": side, "macs": macs}
 
 
 @cache
 def cached() -> dict[str, dict]:
-    """The cached entries {name: {params, side, macs}}; empty when the file is absent."""
+    """The cached entries {name: {params, layers, side, macs}}; empty when the file is absent."""
     return load_cache(CACHE)
 
 
@@ -67,7 +73,7 @@ def cost(name: str) -> dict:
 def is_heavy(name: str) -> bool:
     """True when the model is over either limit: its per-model tests run only with `-m slow`."""
     entry = cost(name)
-    return entry["params"] > PARAMS_LIMIT or entry["macs"] > MACS_LIMIT
+    return entry["params"] > PARAMS_LIMIT or entry["macs"] > MACS_LIMIT or entry["layers"] > LAYERS_LIMIT
 
 
 def main() -> None:
