@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,17 @@ def require_positive(**counts: int | None) -> None:
     for name, value in counts.items():
         if value is not None and value < 1:
             raise CliError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+
+
+def evaluation_head(meta: dict[str, Any], data: str, start: float) -> dict[str, Any]:
+    """The fields an evaluation's summary starts with: the checkpoint's model, the data, the epochs it
+    trained and the seconds since `start` (a time.perf_counter() reading)."""
+    return {
+        "model": meta["model"],
+        "dataset": data,
+        "epochs": meta.get("epoch"),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
 
 
 def print_json(obj: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .common import CliError, print_json
+from .common import CliError, evaluation_head, print_json
 
 
 def evaluate(args: argparse.Namespace, model: nn.Module, meta: dict[str, Any]) -> int:
@@ -20,6 +20,7 @@ def evaluate(args: argparse.Namespace, model: nn.Module, meta: dict[str, Any]) -
     from ..data import DataError
     from ..data.detection import load_detection
     from ..detection.evaluate import evaluate_detector
+    from ..train.checkpoint import checkpoint_stats
 
     start = time.perf_counter()
     data = args.data or meta["dataset"]
@@ -33,13 +34,10 @@ def evaluate(args: argparse.Namespace, model: nn.Module, meta: dict[str, Any]) -
             f"{args.checkpoint} detects {meta['num_classes']} classes; {data} has {ds.num_classes}"
         )
     test = ds.test.subset(args.limit).resized(size)
-    mean, std = torch.tensor(meta["mean"]), torch.tensor(meta["std"])
+    mean, std = checkpoint_stats(meta)
     result = evaluate_detector(model, test.batches(min(args.batch_size, 64), mean, std), ds.classes)
     summary = {
-        "model": meta["model"],
-        "dataset": data,
-        "epochs": meta.get("epoch"),
-        "seconds": round(time.perf_counter() - start, 3),
+        **evaluation_head(meta, data, start),
         "count": result["count"],
         **{k: result[k] for k in ("map50", "map50_voc07", "map", "map50_coco", "recall50", "loss")},
         "per_class": result["per_class"],
@@ -83,10 +81,11 @@ def predict(args: argparse.Namespace, model: nn.Module, meta: dict[str, Any]) ->
     from ..data.tensors import normalize
     from ..detection.plots import plot_prediction
     from ..io import atomic_write_bytes
+    from ..train.checkpoint import checkpoint_stats
 
     classes = meta.get("classes") or [str(i) for i in range(meta["num_classes"])]
     size = meta["input_size"][-1]
-    mean, std = torch.tensor(meta["mean"]), torch.tensor(meta["std"])
+    mean, std = checkpoint_stats(meta)
     out_dir = Path(args.out)
     results = []
     for path in args.images:

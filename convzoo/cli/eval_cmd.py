@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .common import CliError, human_printer, print_json, require_positive
+from .common import CliError, evaluation_head, human_printer, print_json, require_positive
 
 NAME = "eval"
 HELP = (
@@ -84,10 +84,7 @@ def run(args: argparse.Namespace) -> int:
         model, test.batches(args.batch_size, mean, std), ds.num_classes, predict=tta_predictor(args.tta)
     )
     summary = {
-        "model": meta["model"],
-        "dataset": data,
-        "epochs": meta.get("epoch"),
-        "seconds": round(time.perf_counter() - start, 3),
+        **evaluation_head(meta, data, start),
         "top1": result["top1"],
         "top5": result["top5"],
         "loss": result["loss"],
@@ -127,10 +124,7 @@ def _evaluate_segmentation(args, model, meta, ds, data: str, start: float) -> in
     except ValueError as e:
         raise CliError(str(e)) from None
     summary = {
-        "model": meta["model"],
-        "dataset": data,
-        "epochs": meta.get("epoch"),
-        "seconds": round(time.perf_counter() - start, 3),
+        **evaluation_head(meta, data, start),
         "miou": result["miou"],
         "dice": result["dice"],
         "pixel_acc": result["pixel_acc"],
