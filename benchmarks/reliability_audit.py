@@ -229,11 +229,12 @@ def bad_inputs(work: Path) -> list[tuple[str, list[str], str]]:
 
 
 def damaged_runs(work: Path) -> list[tuple[str, list[str], str]]:
-    """Runs whose resume files were damaged after the fact: a one-line refusal each."""
+    """Runs whose resume files were damaged after the fact (a finished run kept with --keep-resume,
+    as one a user means to continue): a one-line refusal each."""
     cases = []
     base = work / "base"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        main(["train", "lenet5_modern", *TINY, "--out", str(base)])
+        main(["train", "lenet5_modern", *TINY, "--keep-resume", "--out", str(base)])
     damages: dict[str, Callable[[RunDir], None]] = {
         "flipped byte in resume tensors": lambda r: _flip(r.resume_tensors.resolve()),
         "truncated resume tensors": lambda r: _cut(r.resume_tensors.resolve()),

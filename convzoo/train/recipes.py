@@ -246,7 +246,7 @@ FAMILY_RECIPES: dict[str, Recipe] = {
         "depthwise filters; 224x224. v2: RMSProp, decay and momentum 0.9, weight decay 4e-5, rate 0.045 "
         "decayed by 0.98 per epoch, batch 96 on 16 GPUs",
         # Depthwise convolutions run faster channels_last: a MobileNet v2 / v3-Small training step
-        # took 0.68x / 0.78x the contiguous step's time (benchmarks/RESULTS-speed.md).
+        # took 0.68x / 0.78x the contiguous step's time (benchmarks/RESULTS-speed-channels-last.md).
         dict(_imagenet_sgd(0.045, 96, 150, 4e-5), step_epochs=1, step_gamma=0.98, channels_last=True),
         dict(SMALL_NORMALISED, channels_last=True),
         deviation=RMSPROP,
