@@ -67,7 +67,12 @@ def recipe_lines(family: str) -> list[str]:
     lines += wrapped("  as settings", settings(recipe.paper))
     if recipe.deviation:
         lines += wrapped("  differs", recipe.deviation)
-    lines += wrapped("recipe (small)", settings(recipe.small))
+    small = settings(recipe.small)
+    if recipe.small_size is not None:
+        small += f"; image_size={recipe.small_size} on the 28x28 digit sets"
+    lines += wrapped("recipe (small)", small)
+    if recipe.small_why:
+        lines += wrapped("  why", recipe.small_why)
     lines.append(f"  {'':<16}(train uses small on the named datasets, paper on image folders; --recipe)")
     return lines
 
@@ -80,5 +85,6 @@ def recipe_dict(family: str) -> dict | None:
         return None
     return {
         "source": recipe.source, "text": recipe.text, "paper": recipe.paper,
-        "small": recipe.small, "deviation": recipe.deviation,
+        "small": recipe.small, "deviation": recipe.deviation, "small_size": recipe.small_size,
+        "small_why": recipe.small_why,
     }  # fmt: skip

@@ -246,7 +246,7 @@ def recipe_for(model: str, data: str = "mnist-mini", recipe: str = "auto") -> di
     which = default_recipe(data) if recipe == "auto" else recipe
     found = FAMILY_RECIPES.get(family)
     return {
-        **(found.settings(which) if found else {}),
+        **(found.settings(which, data) if found else {}),
         **DATASET_RECIPES.get((family, data), {}),
         **DATASET_RECIPES.get((model, data), {}),
     }
