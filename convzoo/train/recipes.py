@@ -214,8 +214,8 @@ FAMILY_RECIPES: dict[str, Recipe] = {
         "4-pixel padding with 32x32 crops and flips; ImageNet: batch 256, 224x224 scale-augmented crops",
         _imagenet_sgd(0.1, 128, 164, 1e-4),
         small_size=16,
-        small_why="the CIFAR nets keep the input's side in their first stage: 16x16 digits, a third of "
-        "28x28's cost (0.8 s against 2.3 s a step of 16 images on one core)",
+        small_why="the CIFAR nets keep the input's side in their first stage: 16x16 digits, 0.55 s a step "
+        "of 16 images on one core against 1.18 s at 28x28 (benchmarks/RESULTS-recipe-steps.md)",
     ),
     "resnet": Recipe(
         "He et al. 2016, Sec. 3.4 (ImageNet) and 4.2 (CIFAR-10)",
@@ -245,7 +245,7 @@ FAMILY_RECIPES: dict[str, Recipe] = {
         dict(_imagenet_sgd(0.1, 128, 200, 5e-4), nesterov=True, step_epochs=60, step_gamma=0.2),
         small_size=8,
         small_why="WRN-28-10 keeps its 640-channel maps at the input's side/4: on 8x8 digits a step of 16 "
-        "images takes about 2 s on one core (12x12: 4 s; 28x28: over 15 s)",
+        "images took 2.5 s on one core, 12x12 3.5 s, 28x28 14.8 s (benchmarks/RESULTS-recipe-steps.md)",
     ),
     "densenet": Recipe(
         "Huang et al. 2017, Sec. 4.2",
@@ -254,8 +254,8 @@ FAMILY_RECIPES: dict[str, Recipe] = {
         "divided by 10 at epochs 30 and 60; dropout 0.2 after each convolution without augmentation",
         dict(_imagenet_sgd(0.1, 256, 90, 1e-4), nesterov=True, step_epochs=30),
         small_size=16,
-        small_why="the CIFAR DenseNets keep the input's side in their first block: 16x16 digits, a third "
-        "of 28x28's cost (0.8 s against 2.5 s a step of 16 images on one core)",
+        small_why="the CIFAR DenseNets keep the input's side in their first block: 16x16 digits, 0.76 s "
+        "a step of 16 images on one core against 1.87 s at 28x28 (benchmarks/RESULTS-recipe-steps.md)",
     ),
     "fpn": Recipe(
         "Lin et al. 2017, Sec. 5.1 and 5.2",
