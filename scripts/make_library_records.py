@@ -105,6 +105,9 @@ RECORDS = [
     ("legacy_senet154", "timm", "legacy_senet154", 128, "3-conv stem, 64x4d grouped bottlenecks"),
     ("timm_mobilenetv2_100", "timm", "mobilenetv2_100", 224, "depthwise convs; ReLU6; BatchNorm eps 1e-5"),
     ("timm_mobilenetv2_140", "timm", "mobilenetv2_140", 224, "depthwise convs; ReLU6; BatchNorm eps 1e-5"),
+    ("timm_mobilenetv2_035", "timm", "mobilenetv2_035", 224, "width 0.35: stem 16, last conv 1280"),
+    ("timm_mobilenetv2_050", "timm", "mobilenetv2_050", 224, "width 0.5: stem 16, last conv 1280"),
+    ("timm_mobilenetv2_075", "timm", "mobilenetv2_075", 224, "width 0.75: stem 24, last conv 1280"),
     (
         "timm_convnext_tiny",
         "timm",
@@ -174,6 +177,13 @@ RECORDS = [
         "vit_large_patch16_224",
         224,
         "qkv packed [3D, D]; cls_token, pos_embed 'anything else'",
+    ),
+    (
+        "timm_inception_v3",
+        "timm",
+        "inception_v3",
+        128,
+        "torchvision's keys without AuxLogits (aux_logits=False)",
     ),
     ("timm_resnetv2_101", "timm", "resnetv2_101", 128, "pre-activation, stride on the 3x3"),
     ("timm_resnetv2_152", "timm", "resnetv2_152", 128, "pre-activation, stride on the 3x3"),

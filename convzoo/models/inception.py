@@ -5,8 +5,8 @@ spec ("3x3/2V-32", see convzoo.layers.inception), an Inception module ({branch: 
 Residual Inception-ResNet block. Names follow Google's TF-slim releases (conv1a, mixed5b, block35_1).
 
 - inception_v3: the released network of "Rethinking the Inception Architecture" (loads torchvision
-  `inception_v3`, aux head included); inception_v2: Table 3's "Inception-v2" row, the same network
-  before "factorized 7x7" and "BN-auxiliary".
+  `inception_v3`, aux head included; its variant without the aux head loads timm's `inception_v3`);
+  inception_v2: Table 3's "Inception-v2" row, the same network before "factorized 7x7" and "BN-auxiliary".
 - inception_v4: Figure 9 (loads timm `inception_v4`); inception_resnet_v1: Figure 15 with the
   v1 modules; inception_resnet_v2: Figure 15 with the v2 modules as printed; inception_resnet_v2_tf:
   the released Inception-ResNet-v2, which differs from the paper (loads timm `inception_resnet_v2`).
@@ -427,6 +427,15 @@ V3_CARD = ModelCard(
         "The parameter count includes the aux head (23,834,568 without it)." + _TV_INPUT
     ),
 )
+V3_TIMM_CARD = V3_CARD.variant(
+    name="inception_v3_timm",
+    params=23_834_568,
+    compatible={"timm": "inception_v3"},
+    notes=(
+        "inception_v3 without its aux head, as timm builds it (aux_logits=False): the same layers and "
+        "torchvision's key names otherwise, so one converter reads both. Everything else as inception_v3."
+    ),
+)
 V2_CARD = V3_CARD.variant(
     name="inception_v2",
     params=27_141_264,
@@ -525,3 +534,11 @@ for _card, _config, _converters in INCEPTIONS:
         doc=f"{_card.name}: {_card.paper.title} ({_card.paper.year}).",
         config=_config,
     )
+register_builder(
+    V3_TIMM_CARD,
+    Inception,
+    {"timm": v3_from_torchvision},
+    doc=f"{V3_TIMM_CARD.name}: inception_v3 without the aux head, timm's inception_v3.",
+    config=V3,
+    aux_logits=False,
+)

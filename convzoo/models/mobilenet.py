@@ -425,6 +425,32 @@ def mobilenet_v2_140(num_classes: int = 1000, in_chans: int = 3, **kwargs) -> MB
     return mobilenet_v2(1.4, num_classes=num_classes, in_chans=in_chans, **kwargs)
 
 
+# name: (width multiplier, parameters at 1000 classes). Section 6.1 and Fig. 5 train these widths
+# (0.35-1.4); the paper prints no number for them (Fig. 5 is a plot).
+MOBILENETS_V2_NARROW = {
+    "mobilenet_v2_035": (0.35, 1_677_128),
+    "mobilenet_v2_050": (0.5, 1_968_680),
+    "mobilenet_v2_075": (0.75, 2_636_424),
+}
+
+for _name, (_width, _params) in MOBILENETS_V2_NARROW.items():
+    register_builder(
+        _V2_CARD.variant(
+            name=_name,
+            params=_params,
+            compatible={"timm": f"mobilenetv2_{round(_width * 100):03d}"},
+            results=(),
+            notes=f"Table 2 with width multiplier {_width} (every layer but the last 1x1 conv, which "
+            "stays 1280); dropout 0.2 before the classifier as in the release. Fig. 5 plots this width's "
+            "accuracy; the paper prints no number for it.",
+        ),
+        mobilenet_v2,
+        {"timm": timm_converter(block_layouts(scale_rows(MOBILENET_V2_ROWS, width=_width)))},
+        doc=f"MobileNet v2 at width {_width}.",
+        width=_width,
+    )
+
+
 # name: (configuration, parameters at 1000 classes, Table 3: top-1 accuracy, MAdds (M), parameters (M))
 MOBILENETS_V3 = {
     "mobilenet_v3_large": ("large", 5_483_032, 75.2, 219, 5.4),
