@@ -116,7 +116,7 @@ def test_the_small_recipe_trains_each_family_on_fashion_mnist(family, shared_dat
 
 # Heavy families shown to pass here in about a minute or two each on one core (CI's slow pass);
 # the note of each small recipe that differs says why (`convzoo info MODEL`, "why").
-CHECKED = {"inception", "nin", "squeezenet", "vit", "yolo"}
+CHECKED = {"efficientnet", "inception", "nin", "squeezenet", "vit", "yolo"}
 
 
 @pytest.mark.slow
