@@ -218,7 +218,7 @@ CONVNEXTS = {
     "convnext_tiny": ("T", 28_589_128, 82.1, 0.1, ("torchvision", "timm")),
     "convnext_small": ("S", 50_223_688, 83.1, 0.4, ("torchvision", "timm")),
     "convnext_base": ("B", 88_591_464, 83.8, 0.5, ("torchvision", "timm")),
-    "convnext_large": ("L", 197_767_336, 84.3, 0.5, ("torchvision",)),
+    "convnext_large": ("L", 197_767_336, 84.3, 0.5, ("torchvision", "timm")),
 }
 _CONVERTERS = {"torchvision": from_torchvision, "timm": from_timm}
 
