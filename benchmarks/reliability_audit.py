@@ -41,6 +41,7 @@ from convzoo.io import set_step_hook
 from convzoo.registry import create_model
 from convzoo.train.checkpoint import read_tensors, save_tensors
 from convzoo.train.config import environment
+from convzoo.train.kernels import pin_portable_kernels
 from convzoo.train.rundir import RunDir
 
 HERE = Path(__file__).resolve().parent
@@ -283,12 +284,12 @@ if kill_at < 0:
     import atexit
     atexit.register(lambda: open(sys.argv[2] + ".steps", "w").write("\\n".join(labels)))
 sys.exit(main(["train", "lenet5_modern", "--train-limit", "64", "--test-limit", "32", "--epochs", "2",
-               "--threads", "1", "--out", sys.argv[2]]))
+               "--threads", "1", "--keep-resume", "--out", sys.argv[2]]))
 """
 
 
 def kills(work: Path, every: bool) -> dict[str, int]:
-    args = [*SMALL_RUN, "--epochs", "2"]
+    args = [*SMALL_RUN, "--epochs", "2", "--keep-resume"]  # the resumed weights are compared
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     whole_dir = work / "whole"
     subprocess.run(
@@ -433,6 +434,9 @@ def main_audit() -> None:
     load_before = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     start = time.time()
     work = Path(tempfile.mkdtemp(prefix="convzoo-audit-"))
+    # the LeNet recipe's portable kernels, before this process runs any: the runs resumed here are
+    # compared bit for bit with the uninterrupted one, which a fresh child process ran on them
+    pin_portable_kernels(progress)
     torch.set_num_threads(1)
     # The pictures are no part of what is audited (in this process): a run's curves.png costs seconds.
     from convzoo.train import Trainer
