@@ -253,7 +253,7 @@ EFFICIENTNETS_V2 = {
 
 
 def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, params: int) -> ModelCard:
-    """The card of V2-S/M/L (only V2-S's rows are in the paper); S and M claim torchvision's."""
+    """The card of V2-S/M/L (only V2-S's rows are in the paper); each claims torchvision's."""
     resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
     notes = (
         "Table 4 of the paper."
@@ -275,7 +275,7 @@ def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, par
                 "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 7; {params_m}M params, {flops}B FLOPs"
             ),
         ),
-        compatible={"torchvision": name} if size != "l" else {},
+        compatible={"torchvision": name},
         notes=notes,
     )
 
