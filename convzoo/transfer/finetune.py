@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ..contract import modules_matcher
+from ..contract import Classifier, modules_matcher
 from ..layers.frozen_norm import freeze_batchnorm
 
 FINETUNE_MODES = ("linear", "partial", "full")
@@ -25,7 +25,7 @@ def group_modules(model: nn.Module) -> list[str]:
     groups by its feature_info stages."""
     if hasattr(model, "group_modules"):
         return model.group_modules()
-    return [e["module"] for e in model.feature_info]
+    return Classifier.group_modules(model)
 
 
 def stage_of_parameters(model: nn.Module) -> dict[str, int]:

@@ -71,7 +71,7 @@ def cost(name: str) -> dict:
 
 
 def is_heavy(name: str) -> bool:
-    """True when the model is over either limit: its per-model tests run only with `-m slow`."""
+    """True when the model is over any of the three limits: its per-model tests run only with `-m slow`."""
     entry = cost(name)
     return entry["params"] > PARAMS_LIMIT or entry["macs"] > MACS_LIMIT or entry["layers"] > LAYERS_LIMIT
 
