@@ -22,7 +22,7 @@ from convzoo.train import (
 from convzoo.train.checkpoint import read_meta, read_tensors
 from convzoo.train.config import TrainConfig
 from convzoo.train.metrics import evaluate
-from convzoo.train.schedule import lr_factor, param_groups
+from convzoo.train.schedule import build_optimizer, lr_factor, param_groups
 
 SMALL = dict(data="mnist-mini", train_limit=640, test_limit=200, epochs=2, batch_size=32, threads=1)
 TIMING = ("train_seconds", "eval_seconds", "elapsed", "images_per_s")
@@ -61,9 +61,10 @@ def test_short_run_learns_and_writes_its_run_directory(tmp_path):
         train(small(), run)
 
 
-def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("portable", [True, False], ids=["loop-step", "fused-step"])
+def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, portable):
     # AdamW state and the EMA must come back too; the resume tensors are kept to compare them
-    cfg = small(ema_decay=0.9, train_limit=320, keep_resume=True)
+    cfg = small(ema_decay=0.9, train_limit=320, keep_resume=True, portable_kernels=portable)
     whole = train(cfg, tmp_path / "whole")
 
     def crash(row, model):
@@ -114,6 +115,14 @@ def test_options_run_bf16_channels_last_clipping_smoothing_step_schedule(tmp_pat
     result = train(cfg)
     assert [round(r["lr"], 6) for r in result.history] == [0.025, 0.0125]
     assert all(math.isfinite(r["train_loss"]) for r in result.history) and result.run_dir is None
+
+
+def test_steps_are_fused_except_on_the_portable_kernels():
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.Linear(8, 2))
+    for optimizer in ("sgd", "adamw"):
+        fused = build_optimizer(net, TrainConfig(optimizer=optimizer, portable_kernels=False))
+        loop = build_optimizer(net, TrainConfig(optimizer=optimizer, portable_kernels=True))
+        assert fused.defaults["fused"] is True and not loop.defaults["fused"], optimizer
 
 
 def test_schedules():
