@@ -319,10 +319,10 @@ VITS = {  # name: (configuration of Table 1, patch size, parameters at 1000 clas
     "vit_s_32": ("S", 32, 22_878_952, ("timm",)),
     "vit_b_16": ("B", 16, 86_567_656, ("torchvision", "timm")),
     "vit_b_32": ("B", 32, 88_224_232, ("torchvision", "timm")),
-    "vit_l_16": ("L", 16, 304_326_632, ("torchvision",)),
+    "vit_l_16": ("L", 16, 304_326_632, ("torchvision", "timm")),
     # timm's vit_large_patch32_224 and vit_huge_patch14_224 are ImageNet-21k feature extractors (no head)
     "vit_l_32": ("L", 32, 306_535_400, ("torchvision",)),
-    "vit_h_14": ("H", 14, 632_045_800, ()),
+    "vit_h_14": ("H", 14, 632_045_800, ("torchvision",)),
 }
 # timm names a ViT by its size and patch: vit_base_patch16_224 is ViT-B/16 at 224x224
 TIMM_SIZES = {"Ti": "tiny", "S": "small", "B": "base", "L": "large", "H": "huge"}
