@@ -13,6 +13,7 @@ Run with a Python that has torch, torchvision and timm (none is a convzoo depend
 
 Large models are recorded at a reduced input size where the network allows any size (the size
 is in the record's input_shape); the ViTs keep 224x224, the size their position embeddings fix.
+timm's VGGs are recorded at 224, 64 and 256, the three cases of their head (see the entries).
 """
 
 from __future__ import annotations
@@ -185,6 +186,31 @@ RECORDS = [
         128,
         "torchvision's keys without AuxLogits (aux_logits=False)",
     ),
+    (
+        "timm_mobilenetv3_large_100",
+        "timm",
+        "mobilenetv3_large_100",
+        224,
+        "BatchNorm eps 1e-5; conv_head is the 1x1 conv after pooling",
+    ),
+    (
+        "timm_mobilenetv3_small_100",
+        "timm",
+        "mobilenetv3_small_100",
+        224,
+        "BatchNorm eps 1e-5; conv_head is the 1x1 conv after pooling",
+    ),
+    # timm's VGG applies fc6 / fc7 as convolutions over the map: 224 (a 7x7 map, one window),
+    # 64 (a 2x2 map stretched to 7x7) and 256 (an 8x8 map, 2x2 windows averaged: where the
+    # torchvision form, pooling to 7x7 first, would differ)
+    ("timm_vgg11", "timm", "vgg11", 224, "fc6 / fc7 as 7x7 / 1x1 convs; one 7x7 window"),
+    ("timm_vgg11_bn", "timm", "vgg11_bn", 64, "fc6 / fc7 as 7x7 / 1x1 convs; 2x2 map stretched to 7x7"),
+    ("timm_vgg13", "timm", "vgg13", 256, "fc6 / fc7 as 7x7 / 1x1 convs; 2x2 windows averaged"),
+    ("timm_vgg13_bn", "timm", "vgg13_bn", 224, "fc6 / fc7 as 7x7 / 1x1 convs; one 7x7 window"),
+    ("timm_vgg16", "timm", "vgg16", 256, "fc6 / fc7 as 7x7 / 1x1 convs; 2x2 windows averaged"),
+    ("timm_vgg16_bn", "timm", "vgg16_bn", 224, "fc6 / fc7 as 7x7 / 1x1 convs; one 7x7 window"),
+    ("timm_vgg19", "timm", "vgg19", 224, "fc6 / fc7 as 7x7 / 1x1 convs; one 7x7 window"),
+    ("timm_vgg19_bn", "timm", "vgg19_bn", 256, "fc6 / fc7 as 7x7 / 1x1 convs; 2x2 windows averaged"),
     ("timm_resnetv2_101", "timm", "resnetv2_101", 128, "pre-activation, stride on the 3x3"),
     ("timm_resnetv2_152", "timm", "resnetv2_152", 128, "pre-activation, stride on the 3x3"),
 ]

@@ -3,6 +3,7 @@ layouts onto the MBConv blocks of `layers.mbconv` (a family's own converters liv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from ..weights import rename_keys
@@ -40,14 +41,26 @@ def place_timm(prefix: str, layout: Sequence[str], name: str, rest: str) -> str 
     return f"{prefix}.{role}.conv.{rest}" if role in convs else None
 
 
+# timm's key of a layer inside block S.B: blocks.S.B.{layer}.{rest}
+TIMM_BLOCK = r"blocks\.(\d+)\.(\d+)\.(\w+)\.(.+)"
+
+
+def timm_block_placer(layouts: Sequence[tuple[str, Sequence[str]]]) -> Callable[[re.Match], str | None]:
+    """The rename rule for a TIMM_BLOCK match: timm's blocks.S.B is our stages.S.B, its layers
+    placed by `place_timm` in the block's layout; None for a block we do not have."""
+    by_name = dict(layouts)
+
+    def block(m: re.Match) -> str | None:
+        prefix = f"stages.{m[1]}.{m[2]}"
+        return place_timm(prefix, by_name[prefix], m[3], m[4]) if prefix in by_name else None
+
+    return block
+
+
 def timm_converter(layouts: Sequence[tuple[str, Sequence[str]]]) -> Callable[[dict], dict]:
     """A converter from timm's MobileNet / EfficientNet layout (conv_stem, blocks.S.B, conv_head),
     given (module name, layout) of our blocks as `block_layouts` lists them."""
-    by_name = dict(layouts)
-
-    def block(m) -> str | None:
-        prefix = f"stages.{m[1]}.{m[2]}"
-        return place_timm(prefix, by_name[prefix], m[3], m[4]) if prefix in by_name else None
+    block = timm_block_placer(layouts)
 
     def from_timm(state_dict: dict) -> dict:
         return rename_keys(
@@ -58,7 +71,7 @@ def timm_converter(layouts: Sequence[tuple[str, Sequence[str]]]) -> Callable[[di
                 (r"conv_head\.(weight)", r"conv_head.conv.\1"),
                 (r"bn2\.(\w+)", r"conv_head.bn.\1"),
                 (r"classifier\.(weight|bias)", r"head.fc.\1"),
-                (r"blocks\.(\d+)\.(\d+)\.(\w+)\.(.+)", block),
+                (TIMM_BLOCK, block),
             ],
             "timm",
         )

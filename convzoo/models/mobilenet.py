@@ -33,8 +33,9 @@ from ..layers.mbconv import (
 )
 from ..layers.weight_init import init_msra
 from ..registry import register_model
+from ..weights import rename_keys
 from ._builder import register_builder
-from ._convert import timm_converter, torchvision_converter
+from ._convert import TIMM_BLOCK, timm_block_placer, timm_converter, torchvision_converter
 
 PAPER_V1 = Paper(
     title="MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications",
@@ -129,7 +130,7 @@ MOBILENET_V3_CONFIGS = {
     "small": (16, MOBILENET_V3_SMALL, 576, 1024),
 }
 V3_ACTS = {"RE": nn.ReLU, "HS": nn.Hardswish}
-V3_NORM = partial(nn.BatchNorm2d, eps=1e-3)  # the release's BatchNorm epsilon
+V3_BN_EPS = 1e-3  # the release's BatchNorm epsilon (TensorFlow's); timm's PyTorch-trained weights use 1e-5
 
 
 class StemStagesNet(Classifier):
@@ -257,7 +258,8 @@ def v3_layout(row: BneckRow, in_chs: int) -> tuple[str, ...]:
 class MobileNetV3(StemStagesNet):
     """h-swish 3x3/2 stem, bneck stages, 1x1 conv, then pool -> 1x1 conv (no BN) -> h-swish -> fc.
 
-    `stages` is a tuple of stages, each a tuple of BneckRows (MOBILENET_V3_LARGE / _SMALL).
+    `stages` is a tuple of stages, each a tuple of BneckRows (MOBILENET_V3_LARGE / _SMALL);
+    `bn_eps` is every BatchNorm's epsilon (1e-3 as the release, 1e-5 for timm's weights).
     """
 
     def __init__(
@@ -269,9 +271,11 @@ class MobileNetV3(StemStagesNet):
         num_classes: int = 1000,
         in_chans: int = 3,
         drop_rate: float = 0.2,
+        bn_eps: float = V3_BN_EPS,
     ) -> None:
         super().__init__(num_classes, in_chans, 224)
-        self._start(ConvNormAct(in_chans, stem_chs, 3, 2, norm=V3_NORM, act=nn.Hardswish))
+        norm = partial(nn.BatchNorm2d, eps=bn_eps)
+        self._start(ConvNormAct(in_chans, stem_chs, 3, 2, norm=norm, act=nn.Hardswish))
         width, reduction = stem_chs, 2
         for rows in stages:
             stage = nn.Sequential()
@@ -281,12 +285,12 @@ class MobileNetV3(StemStagesNet):
                 stage.append(
                     InvertedResidual(
                         width, row.out, row.kernel, row.stride, row.exp, se_chs,
-                        act=V3_ACTS[row.nl], norm=V3_NORM, se_act=nn.ReLU, se_gate=nn.Hardsigmoid,
+                        act=V3_ACTS[row.nl], norm=norm, se_act=nn.ReLU, se_gate=nn.Hardsigmoid,
                     )
                 )  # fmt: skip
                 width, reduction = row.out, reduction * row.stride
             self._add_stage(stage, width, reduction)
-        self.conv_head = ConvNormAct(width, head_chs, 1, norm=V3_NORM, act=nn.Hardswish)
+        self.conv_head = ConvNormAct(width, head_chs, 1, norm=norm, act=nn.Hardswish)
         self.feature_info.append(dict(module="conv_head", num_chs=head_chs, reduction=reduction))
         self.num_features = hidden
         self.head = HiddenLayerHead(head_chs, hidden, num_classes, drop_rate)
@@ -308,6 +312,39 @@ def v3_layouts(config: str) -> list[tuple[str, tuple[str, ...]]]:
             out.append((f"stages.{s}.{b}", v3_layout(row, width)))
             width = row.out
     return out
+
+
+def timm_v3_converter(layouts: Sequence[tuple[str, Sequence[str]]]) -> Callable[[dict], dict]:
+    """A converter from timm's MobileNetV3 layout, given (module name, layout) of our blocks as
+    `v3_layouts` lists them (any rows: Large, Small, other widths; timm's tf_ variants share the keys).
+
+    timm: conv_stem / bn1 (our stem), blocks.S.B for the bneck rows (ds and ir blocks, placed by
+    `place_timm`), then one more stage blocks.{S+1}.0 holding the 1x1 conv before pooling (a
+    ConvBnAct: conv, bn1; our conv_head), and after pooling `conv_head`, a 1x1 conv with bias (our
+    head.hidden, an nn.Linear: its [out, in, 1, 1] weight is reshaped), then classifier (head.fc).
+    """
+    block = timm_block_placer(layouts)
+    last = 1 + max(int(name.split(".")[1]) for name, _ in layouts)
+
+    def from_timm(state_dict: dict) -> dict:
+        out = rename_keys(
+            state_dict,
+            [
+                (r"conv_stem\.(weight)", r"stem.conv.\1"),
+                (r"bn1\.(\w+)", r"stem.bn.\1"),
+                (rf"blocks\.{last}\.0\.conv\.(weight)", r"conv_head.conv.\1"),
+                (rf"blocks\.{last}\.0\.bn1\.(\w+)", r"conv_head.bn.\1"),
+                (TIMM_BLOCK, block),
+                (r"conv_head\.(weight|bias)", r"head.hidden.\1"),
+                (r"classifier\.(weight|bias)", r"head.fc.\1"),
+            ],
+            "timm",
+        )
+        if "head.hidden.weight" in out:
+            out["head.hidden.weight"] = out["head.hidden.weight"].flatten(1)
+        return out
+
+    return from_timm
 
 
 # ---- registration
@@ -496,4 +533,25 @@ for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.ite
         {"torchvision": _converter},
         doc=f"MobileNetV3-{_config.title()}.",
         config=_config,
+    )
+    # timm's mobilenetv3_*_100: the same network (same rows, SE widths, activations, residuals and
+    # efficient last stage), trained in PyTorch with BatchNorm eps 1e-5. The epsilon changes every
+    # BatchNorm's output, so the weights need their own model to be reproduced.
+    _timm_name = f"mobilenetv3_{_config}_100"
+    register_builder(
+        _card.variant(
+            name=f"{_name}_timm",
+            compatible={"timm": _timm_name},
+            notes=f"{_name} (Table {1 if _config == 'large' else 2} of the paper) with BatchNorm eps 1e-5 "
+            f"instead of the release's 1e-3: the epsilon of timm's {_timm_name}, whose weights were trained "
+            f"in PyTorch with it; this variant exists to load and reproduce them. Every layer, width and "
+            f"activation is {_name}'s; timm names them differently (conv_stem/bn1, blocks.S.B, the last "
+            "1x1 conv as a block of its own, the 1x1 conv after pooling as conv_head), which the "
+            "converter maps.",
+        ),
+        mobilenet_v3,
+        {"timm": timm_v3_converter(v3_layouts(_config))},
+        doc=f"MobileNetV3-{_config.title()} with timm's BatchNorm epsilon (1e-5).",
+        config=_config,
+        bn_eps=1e-5,
     )

@@ -3,14 +3,20 @@
 All six configurations of Table 1 (A, A-LRN, B, C, D, E) and the BatchNorm variants that
 torchvision adds (not in the paper). The fully connected head is the paper's; inputs of other
 sizes than 224x224 are average-pooled to 7x7 before fc6 (torchvision's choice).
+
+The `_dense` variants evaluate as Section 3.2 tests: fc6 and fc7 become 7x7 and 1x1 convolutions
+applied densely over the whole feature map, and the class scores are averaged over the map
+(`DenseHead`); this is timm's VGG, whose weights are torchvision's reshaped.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
@@ -49,8 +55,55 @@ def parse_layer(item: int | str) -> tuple[int, int]:
     return int(m[1]), int(m[2])
 
 
+@torch.fx.wrap
+def at_least(x: torch.Tensor, size: int) -> torch.Tensor:
+    """x average-pooled (here: replicated) up to `size` along any side shorter than that, so a
+    size x size convolution has one output; longer sides are kept. timm's rule for VGG's fc6."""
+    h, w = x.shape[-2:]
+    if h >= size and w >= size:
+        return x
+    return F.adaptive_avg_pool2d(x, (max(size, h), max(size, w)))
+
+
+class DenseHead(nn.Module):
+    """VGG's head as the paper tests it (Section 3.2): fc6 as a `kernel` x `kernel` conv and fc7 as
+    a 1x1 conv over the whole map (ReLU each), the map averaged, then the classifier `fc`.
+
+    Averaging fc7's map before the linear `fc` equals averaging the class score map after it, the
+    paper's "spatially averaged" scores. A map smaller than the kernel is first stretched to it
+    (`at_least`, timm's rule; the paper tests at 256 and more). Dropout follows fc6 and the pooled
+    fc7 (timm's places; at 224x224 the map is 1x1 and these are the paper's training places).
+    """
+
+    def __init__(
+        self, in_chs: int, kernel: int, hidden: int, num_classes: int, drop_rate: float = 0.5
+    ) -> None:
+        super().__init__()
+        self.kernel, self.hidden = kernel, hidden
+        self.fc6 = nn.Conv2d(in_chs, hidden, kernel)
+        self.act6 = nn.ReLU(inplace=True)
+        self.drop6 = nn.Dropout(drop_rate)
+        self.fc7 = nn.Conv2d(hidden, hidden, 1)
+        self.act7 = nn.ReLU(inplace=True)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop7 = nn.Dropout(drop_rate)
+        self.fc = nn.Linear(hidden, num_classes) if num_classes else nn.Identity()
+
+    def reset(self, num_classes: int) -> None:
+        self.fc = nn.Linear(self.hidden, num_classes) if num_classes else nn.Identity()
+
+    def forward(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.drop6(self.act6(self.fc6(at_least(x, self.kernel))))
+        x = self.drop7(self.pool(self.act7(self.fc7(x))).flatten(1))
+        return x if pre_logits else self.fc(x)
+
+
 class VGG(Classifier):
-    """Five stages of convolutions (`stages.0`-`stages.4`), each ending in 2x2 max-pooling, and fc6-fc7-fc."""
+    """Five stages of convolutions (`stages.0`-`stages.4`), each ending in 2x2 max-pooling, and fc6-fc7-fc.
+
+    `dense=True` applies fc6 and fc7 as convolutions over the whole map and averages the scores
+    (`DenseHead`, the paper's test-time network); otherwise the map is pooled to 7x7 for fc6.
+    """
 
     def __init__(
         self,
@@ -59,6 +112,7 @@ class VGG(Classifier):
         in_chans: int = 3,
         batch_norm: bool = False,
         drop_rate: float = 0.5,
+        dense: bool = False,
     ) -> None:
         super().__init__(num_classes, in_chans, (224, 224), 32)
         self.num_features = 4096
@@ -81,7 +135,8 @@ class VGG(Classifier):
                 norm = nn.BatchNorm2d if batch_norm else None
                 stage.add_module(str(len(stage)), ConvNormAct(width, out, kernel, norm=norm, bias=True))
                 width = out
-        self.head = MLPHead(width, 7, 4096, num_classes, drop_rate)
+        head = DenseHead if dense else MLPHead
+        self.head = head(width, 7, 4096, num_classes, drop_rate)
         # Section 3.1 trains deep nets from config A's weights or with Glorot-style random init;
         # He init (as torchvision) trains every configuration from scratch.
         init_msra(self)
@@ -94,8 +149,9 @@ class VGG(Classifier):
         return [(f"stages.{i}", stage) for i, stage in enumerate(self.stages)]
 
 
-def torchvision_converter(config: list[int | str], batch_norm: bool):
-    """A converter from torchvision's flat `features.N` layout, derived by walking the config."""
+def feature_placer(config: list[int | str], batch_norm: bool) -> Callable[[re.Match], str | None]:
+    """The rename rule for torchvision's (and timm's) flat `features.N.{weight,...}` keys, whose
+    indices come from walking the config (conv, [BN], ReLU per layer; one index per max-pool)."""
     conv_at: dict[int, str] = {}  # torchvision index of each conv -> our block prefix
     index, stage, block = 0, 0, 0
     for item in config:
@@ -104,7 +160,6 @@ def torchvision_converter(config: list[int | str], batch_norm: bool):
         elif item != "LRN":
             conv_at[index] = f"stages.{stage}.{block}"
             index, block = index + (3 if batch_norm else 2), block + 1
-    fcs = {"0": "fc6", "3": "fc7", "6": "fc"}
 
     def place(m: re.Match) -> str | None:
         i = int(m[1])
@@ -114,17 +169,62 @@ def torchvision_converter(config: list[int | str], batch_norm: bool):
             return f"{conv_at[i - 1]}.bn.{m[2]}"
         return None
 
+    return place
+
+
+FEATURES = r"features\.(\d+)\.(\w+)"
+
+
+def torchvision_converter(
+    config: list[int | str], batch_norm: bool, dense: bool = False
+) -> Callable[[dict], dict]:
+    """A converter from torchvision's flat `features.N` layout, derived by walking the config.
+
+    With `dense` (for the `_dense` variants) fc6 / fc7 are reshaped to DenseHead's 7x7 / 1x1
+    convolutions, as timm converts torchvision's weights."""
+    place, fcs = feature_placer(config, batch_norm), {"0": "fc6", "3": "fc7", "6": "fc"}
+
     def from_torchvision(state_dict: dict) -> dict:
-        return rename_keys(
+        out = rename_keys(
             state_dict,
             [
-                (r"features\.(\d+)\.(\w+)", place),
+                (FEATURES, place),
                 (r"classifier\.([036])\.(weight|bias)", lambda m: f"head.{fcs[m[1]]}.{m[2]}"),
             ],
             "torchvision",
         )
+        return as_convolutions(out) if dense else out
 
     return from_torchvision
+
+
+def as_convolutions(state_dict: dict) -> dict:
+    """fc6's [4096, 512 * 7 * 7] and fc7's [4096, 4096] weights as the [4096, 512, 7, 7] and
+    [4096, 4096, 1, 1] kernels of DenseHead (Section 3.2's conversion; timm's _filter_fn)."""
+    out = dict(state_dict)
+    for key, kernel in (("head.fc6.weight", 7), ("head.fc7.weight", 1)):
+        if key in out and out[key].dim() == 2:
+            out[key] = out[key].reshape(out[key].shape[0], -1, kernel, kernel)
+    return out
+
+
+def timm_converter(config: list[int | str], batch_norm: bool) -> Callable[[dict], dict]:
+    """A converter from timm's VGG (for the `_dense` variants): torchvision's `features.N`, then
+    fc6 / fc7 already as convolutions (pre_logits.fc1 / fc2), the classifier as head.fc."""
+    place, fcs = feature_placer(config, batch_norm), {"pre_logits.fc1": "fc6", "pre_logits.fc2": "fc7"}
+
+    def from_timm(state_dict: dict) -> dict:
+        return rename_keys(
+            state_dict,
+            [
+                (FEATURES, place),
+                (r"(pre_logits\.fc[12])\.(weight|bias)", lambda m: f"head.{fcs[m[1]]}.{m[2]}"),
+                (r"head\.fc\.(weight|bias)", r"head.fc.\1"),
+            ],
+            "timm",
+        )
+
+    return from_timm
 
 
 _RESULTS = {  # Table 3, single-scale evaluation (top-1 / top-5 val error, %), and Table 4 multi-scale
@@ -181,4 +281,37 @@ for _name, (_config, _bn, _params, _tv) in VGGS.items():
         doc=f"VGG configuration {_config}{' with BatchNorm' if _bn else ''}.",
         config=VGG_CONFIGS[_config],
         batch_norm=_bn,
+    )
+
+_DENSE_NOTES = (
+    " Evaluated as Section 3.2 tests: fc6 and fc7 are 7x7 and 1x1 convolutions applied over the whole "
+    "feature map and the scores are averaged over it (DenseHead). This is timm's {name} (torchvision's "
+    "weights, reshaped), and it is a model of its own because it differs from {name} at some sizes: "
+    "below 256x256 the map is at most 7x7 and both compute the same function (a smaller map is "
+    "stretched to 7x7 by both), but when a side is 256 or more {name} average-pools the map to 7x7 "
+    "before fc6 while this one applies fc6 at every 7x7 window and averages after fc7. Loads "
+    "torchvision's {name} too (fc6 / fc7 reshaped to convolutions). Dropout 0.5 (the paper's) follows "
+    "fc6 and the pooled fc7, timm's places; timm's own default rate is 0."
+)
+
+for _name, (_config, _bn, _params, _tv) in VGGS.items():
+    if not _tv:
+        continue
+    _card = vgg_card(_name, _config, _bn, _params, _tv)
+    register_builder(
+        _card.variant(
+            name=f"{_name}_dense",
+            compatible={"timm": _name},
+            notes=_card.notes + _DENSE_NOTES.format(name=_name),
+        ),
+        VGG,
+        {
+            "timm": timm_converter(VGG_CONFIGS[_config], _bn),
+            "torchvision": torchvision_converter(VGG_CONFIGS[_config], _bn, dense=True),
+        },
+        doc=f"VGG configuration {_config}{' with BatchNorm' if _bn else ''}, evaluated densely "
+        "(Section 3.2).",
+        config=VGG_CONFIGS[_config],
+        batch_norm=_bn,
+        dense=True,
     )
