@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -24,6 +23,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from results_table import write_one_thread_table  # noqa: E402
 
 import convzoo  # noqa: E402
 
@@ -64,8 +65,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    load = os.getloadavg()
-    cpu = platform.processor() or platform.machine()
+    load = os.getloadavg()[0]
     rows = []
     for name in args.models:
         medians = step_medians(name, args.rounds)
@@ -77,23 +77,15 @@ def main() -> None:
                 f"{fused / loop:.2f} |"
             )
             print(rows[-1], flush=True)
-    lines = [
-        "# Optimizer step: per-tensor loop, foreach and fused",
-        "",
-        f"Command: `python benchmarks/optimizer_step.py {' '.join(args.models)} --rounds {args.rounds}`, "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu}, {os.cpu_count()} cores, one "
-        f"thread, load average {load[0]:.1f} at the start (a shared machine: the three are timed "
-        f"interleaved, so their ratio is what to read); seed 0; torch {torch.__version__}, "
-        f"convzoo {convzoo.__version__}.",
-        "",
-        "| model | parameters | optimizer | loop, s | foreach, s | fused, s | fused / loop |",
-        "|---|---|---|---|---|---|---|",
-        *rows,
-        "",
-    ]
-    from convzoo.io import atomic_write_bytes
-
-    atomic_write_bytes(TABLE, "\n".join(lines).encode())
+    write_one_thread_table(
+        TABLE,
+        "Optimizer step: per-tensor loop, foreach and fused",
+        f"python benchmarks/optimizer_step.py {' '.join(args.models)} --rounds {args.rounds}",
+        load,
+        "a shared machine: the three are timed interleaved, so their ratio is what to read; seed 0",
+        ["model", "parameters", "optimizer", "loop, s", "foreach, s", "fused, s", "fused / loop"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

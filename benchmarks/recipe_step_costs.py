@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,8 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from results_table import write_one_thread_table  # noqa: E402
 
 import convzoo  # noqa: E402
 
@@ -52,8 +53,7 @@ def main() -> None:
     parser.add_argument("specs", nargs="+", help="MODEL:SIDE,SIDE,...")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    load = os.getloadavg()
-    cpu = platform.processor() or platform.machine()
+    load = os.getloadavg()[0]
     rows = []
     for spec in args.specs:
         name, sides = spec.split(":")
@@ -61,22 +61,15 @@ def main() -> None:
             seconds = step_seconds(name, side)
             rows.append(f"| {name} | {side} | {seconds:.3f} | {192 * seconds:.0f} |")
             print(rows[-1], flush=True)
-    lines = [
-        "# Training-step cost of the small recipe's check",
-        "",
-        f"Command: `python benchmarks/recipe_step_costs.py {' '.join(args.specs)}`, "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu}, "
-        f"{os.cpu_count()} cores, one thread, load average {load[0]:.1f} at the start (shared machine: "
-        f"upper bounds); torch {torch.__version__}, convzoo {convzoo.__version__}.",
-        "",
-        "| model | side | s per step (16 images, AdamW) | 192 steps, s |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-    ]
-    from convzoo.io import atomic_write_bytes
-
-    atomic_write_bytes(TABLE, "\n".join(lines).encode())
+    write_one_thread_table(
+        TABLE,
+        "Training-step cost of the small recipe's check",
+        f"python benchmarks/recipe_step_costs.py {' '.join(args.specs)}",
+        load,
+        "shared machine: upper bounds",
+        ["model", "side", "s per step (16 images, AdamW)", "192 steps, s"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

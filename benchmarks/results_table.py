@@ -1,0 +1,35 @@
+"""The Markdown results file of a one-thread step benchmark: title, the run's conditions, the table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+import convzoo
+from convzoo.io import atomic_write_bytes
+
+
+def write_one_thread_table(
+    path: Path, title: str, command: str, load: float, caveat: str, columns: list[str], rows: list[str]
+) -> None:
+    """Write `rows` (Markdown table lines) under `columns`, after a line naming the command, time,
+    CPU, cores, the load average at the start (`load`) with what it means for the numbers
+    (`caveat`), and the torch and convzoo versions; atomically."""
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        f"# {title}",
+        "",
+        f"Command: `{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu}, "
+        f"{os.cpu_count()} cores, one thread, load average {load:.1f} at the start ({caveat}); "
+        f"torch {torch.__version__}, convzoo {convzoo.__version__}.",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+        *rows,
+        "",
+    ]
+    atomic_write_bytes(path, "\n".join(lines).encode())
