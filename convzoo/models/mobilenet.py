@@ -493,6 +493,11 @@ MOBILENETS_V3 = {
     "mobilenet_v3_large": ("large", 5_483_032, 75.2, 219, 5.4),
     "mobilenet_v3_small": ("small", 2_542_856, 67.4, 56, 2.5),
 }
+# each MOBILENETS_V3 row -> (its twin with timm's BatchNorm epsilon, the timm model that twin loads)
+MOBILENETS_V3_TIMM = {
+    "mobilenet_v3_large": ("mobilenet_v3_large_timm", "mobilenetv3_large_100"),
+    "mobilenet_v3_small": ("mobilenet_v3_small_timm", "mobilenetv3_small_100"),
+}
 
 
 def mobilenet_v3(config: str = "large", **kwargs) -> MobileNetV3:
@@ -537,10 +542,10 @@ for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.ite
     # timm's mobilenetv3_*_100: the same network (same rows, SE widths, activations, residuals and
     # efficient last stage), trained in PyTorch with BatchNorm eps 1e-5. The epsilon changes every
     # BatchNorm's output, so the weights need their own model to be reproduced.
-    _timm_name = f"mobilenetv3_{_config}_100"
+    _timm_twin, _timm_name = MOBILENETS_V3_TIMM[_name]
     register_builder(
         _card.variant(
-            name=f"{_name}_timm",
+            name=_timm_twin,
             compatible={"timm": _timm_name},
             notes=f"{_name} (Table {1 if _config == 'large' else 2} of the paper) with BatchNorm eps 1e-5 "
             f"instead of the release's 1e-3: the epsilon of timm's {_timm_name}, whose weights were trained "

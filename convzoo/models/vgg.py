@@ -294,13 +294,24 @@ _DENSE_NOTES = (
     "fc6 and the pooled fc7, timm's places; timm's own default rate is 0."
 )
 
-for _name, (_config, _bn, _params, _tv) in VGGS.items():
-    if not _tv:
-        continue
+# name -> the VGGS row it evaluates densely (each is timm's model of that row's name)
+VGG_DENSE: dict[str, str] = {
+    "vgg11_dense": "vgg11",
+    "vgg13_dense": "vgg13",
+    "vgg16_dense": "vgg16",
+    "vgg19_dense": "vgg19",
+    "vgg11_bn_dense": "vgg11_bn",
+    "vgg13_bn_dense": "vgg13_bn",
+    "vgg16_bn_dense": "vgg16_bn",
+    "vgg19_bn_dense": "vgg19_bn",
+}
+
+for _dense_name, _name in VGG_DENSE.items():
+    _config, _bn, _params, _tv = VGGS[_name]
     _card = vgg_card(_name, _config, _bn, _params, _tv)
     register_builder(
         _card.variant(
-            name=f"{_name}_dense",
+            name=_dense_name,
             compatible={"timm": _name},
             notes=_card.notes + _DENSE_NOTES.format(name=_name),
         ),
