@@ -44,5 +44,38 @@ def zoo_markdown() -> str:
     return "\n".join(lines)
 
 
+def first_author(authors: str) -> str:
+    """ "K. He, X. Zhang, ..." -> "He et al."; a single author keeps his surname alone."""
+    names = [a.strip() for a in authors.split(",") if a.strip()]
+    surname = names[0].split()[-1]
+    return surname if len(names) == 1 else f"{surname} et al."
+
+
+def readme_families() -> str:
+    """The README's zoo summary: the model count, then one row per family (oldest first) with its
+    first paper, its models and the library checkpoints they load. tests/test_docs_table.py checks
+    that the README holds exactly this."""
+    by_family: dict[str, list] = defaultdict(list)
+    for name in list_models():
+        card = model_card(name)
+        by_family[card.family].append(card)
+    lines = [
+        f"{sum(map(len, by_family.values()))} registered models in {len(by_family)} families.",
+        "",
+        "| family | paper | models | loads checkpoints of |",
+        "| --- | --- | --- | --- |",
+    ]
+    for family in sorted(by_family, key=lambda f: (by_family[f][0].year, f)):
+        cards = by_family[family]
+        paper = cards[0].paper
+        models = ", ".join(f"`{c.name}`" for c in sorted(cards, key=lambda c: c.name))
+        loads = ", ".join(sorted({f"{lib} `{n}`" for c in cards for lib, n in c.compatible.items()}))
+        lines.append(f"| {family} | {first_author(paper.authors)} {paper.year} | {models} | {loads} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(zoo_markdown(), end="")
+    import sys
+
+    # `--readme` prints the README's zoo summary (to paste over its old one) instead of docs/ZOO.md
+    print(readme_families() if sys.argv[1:] == ["--readme"] else zoo_markdown(), end="")

@@ -27,6 +27,7 @@ OUT = REPO / "tests" / "reference_records"
 SHARED = Path(os.environ.get("CONVZOO_SHARED", REPO.parent / "shared")) / "reference"
 
 SAME_KEYS = "same keys, shapes and order as torchvision's {}"
+TF_SAME_NOTE = "TensorFlow SAME padding (even sides: the padded pixel after), BatchNorm eps 1e-3"
 
 # record name, library, library model name, input size, note
 RECORDS = [
@@ -213,6 +214,20 @@ RECORDS = [
     ("timm_vgg19_bn", "timm", "vgg19_bn", 256, "fc6 / fc7 as 7x7 / 1x1 convs; 2x2 windows averaged"),
     ("timm_resnetv2_101", "timm", "resnetv2_101", 128, "pre-activation, stride on the 3x3"),
     ("timm_resnetv2_152", "timm", "resnetv2_152", 128, "pre-activation, stride on the 3x3"),
+    # timm's tf_* models pad as TensorFlow: recorded at even sides, where SAME padding is uneven
+    ("tf_efficientnet_b0", "timm", "tf_efficientnet_b0", 224, TF_SAME_NOTE),
+    ("tf_efficientnet_b1", "timm", "tf_efficientnet_b1", 160, TF_SAME_NOTE),
+    ("tf_efficientnet_b2", "timm", "tf_efficientnet_b2", 160, TF_SAME_NOTE),
+    ("tf_efficientnet_b3", "timm", "tf_efficientnet_b3", 160, TF_SAME_NOTE),
+    ("tf_efficientnet_b4", "timm", "tf_efficientnet_b4", 160, TF_SAME_NOTE),
+    ("tf_efficientnet_b5", "timm", "tf_efficientnet_b5", 128, TF_SAME_NOTE),
+    ("tf_efficientnet_b6", "timm", "tf_efficientnet_b6", 128, TF_SAME_NOTE),
+    ("tf_efficientnet_b7", "timm", "tf_efficientnet_b7", 64, TF_SAME_NOTE),
+    ("tf_efficientnetv2_s", "timm", "tf_efficientnetv2_s", 160, TF_SAME_NOTE + "; Fused-MBConv stages"),
+    ("tf_efficientnetv2_m", "timm", "tf_efficientnetv2_m", 128, TF_SAME_NOTE + "; Fused-MBConv stages"),
+    ("tf_efficientnetv2_l", "timm", "tf_efficientnetv2_l", 128, TF_SAME_NOTE + "; Fused-MBConv stages"),
+    ("tf_mobilenetv3_large_100", "timm", "tf_mobilenetv3_large_100", 224, TF_SAME_NOTE),
+    ("tf_mobilenetv3_small_100", "timm", "tf_mobilenetv3_small_100", 224, TF_SAME_NOTE),
 ]
 
 

@@ -2,13 +2,28 @@
 
 from pathlib import Path
 
-from convzoo.docs_table import zoo_markdown
+from convzoo.docs_table import first_author, readme_families, zoo_markdown
 
 ZOO = Path(__file__).resolve().parents[1] / "docs" / "ZOO.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_zoo_page_is_current():
     assert ZOO.read_text() == zoo_markdown(), "regenerate with: python -m convzoo.docs_table > docs/ZOO.md"
+
+
+def test_readme_zoo_summary_is_current():
+    """The README's model count and family table are the cards' (a new model shows up in both)."""
+    count, _, table = readme_families().partition("\n\n")
+    readme = README.read_text()
+    hint = "regenerate with: python -m convzoo.docs_table --readme"
+    assert f"\n{count} " in readme, hint
+    assert f"\n{table}\n" in readme, hint
+
+
+def test_first_author_is_the_first_surname():
+    assert first_author("M. Tan, Q. V. Le") == "Tan et al."
+    assert first_author("F. Chollet") == "Chollet"
 
 
 def test_zoo_page_lists_every_model_with_its_exact_count():

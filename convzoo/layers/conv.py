@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import torch
+import torch.nn.functional as F
 from torch import nn
+
+# ConvNormAct's `padding` for TensorFlow's "SAME": pad so the output is ceil(input / stride),
+# putting the odd pixel after (right / bottom), computed from each input's size.
+TF_SAME = "tf_same"
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
@@ -19,8 +26,42 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None)
     return rounded
 
 
+def tf_same_pad(
+    x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> torch.Tensor:
+    """Zero-pad `x` as TensorFlow's "SAME" convolution does before a valid convolution.
+
+    Per side of length n the output is ceil(n / s), so the total padding is
+    max((ceil(n / s) - 1) s + (k - 1) d + 1 - n, 0), of which the smaller half goes before.
+    PyTorch's symmetric padding gives the same output size but, at stride 2 on even sizes, shifts
+    every sampling point by one pixel, which changes every output of weights trained in TensorFlow.
+    """
+    pads = []
+    for n, k, s, d in zip(x.shape[-2:], kernel, stride, dilation, strict=True):
+        total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        pads.append((total // 2, total - total // 2))
+    (top, bottom), (left, right) = pads
+    return F.pad(x, (left, right, top, bottom)) if top or bottom or left or right else x
+
+
+torch.fx.wrap("tf_same_pad")
+
+
+class Conv2dTFSame(nn.Conv2d):
+    """nn.Conv2d with TensorFlow's "SAME" padding (`tf_same_pad`); its parameters are nn.Conv2d's."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, padding=0, **kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(tf_same_pad(x, self.kernel_size, self.stride, self.dilation))
+
+
 class ConvNormAct(nn.Sequential):
     """conv -> optional norm -> optional activation, with "same" padding by default.
+
+    `padding=TF_SAME` pads as TensorFlow does (Conv2dTFSame), for networks whose weights were
+    trained there (timm's `tf_*` models).
 
     Children are named `conv`, `bn`, `act` so checkpoint converters can map by rule.
     """
@@ -31,7 +72,7 @@ class ConvNormAct(nn.Sequential):
         out_chs: int,
         kernel_size: int | tuple[int, int] = 3,
         stride: int = 1,
-        padding: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] | str | None = None,
         groups: int = 1,
         dilation: int = 1,
         norm: Callable[[int], nn.Module] | None = nn.BatchNorm2d,
@@ -39,19 +80,16 @@ class ConvNormAct(nn.Sequential):
         bias: bool | None = None,
     ) -> None:
         super().__init__()
-        if padding is None:
-            ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-            padding = tuple(dilation * (k - 1) // 2 for k in ks)
-        self.conv = nn.Conv2d(
-            in_chs,
-            out_chs,
-            kernel_size,
-            stride=stride,
-            padding=padding,
-            groups=groups,
-            dilation=dilation,
-            bias=norm is None if bias is None else bias,
+        conv_kwargs = dict(
+            stride=stride, groups=groups, dilation=dilation, bias=norm is None if bias is None else bias
         )
+        if padding == TF_SAME:
+            self.conv = Conv2dTFSame(in_chs, out_chs, kernel_size, **conv_kwargs)
+        else:
+            if padding is None:
+                ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+                padding = tuple(dilation * (k - 1) // 2 for k in ks)
+            self.conv = nn.Conv2d(in_chs, out_chs, kernel_size, padding=padding, **conv_kwargs)
         if norm is not None:
             self.bn = norm(out_chs)
         if act is not None:

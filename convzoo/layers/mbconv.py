@@ -94,6 +94,7 @@ class InvertedResidual(nn.Module):
     expansion (`exp_chs == in_chs`) a fused block is that k x k conv alone. The residual (with
     stochastic depth `drop_path`) joins only blocks that keep width and resolution.
     Children follow `mbconv_layout`: `expand`, `dw` / `fused`, `se`, `project`, each a ConvNormAct.
+    `padding` is the k x k convolution's (ConvNormAct's: None for symmetric, TF_SAME for TensorFlow's).
     """
 
     def __init__(
@@ -110,6 +111,7 @@ class InvertedResidual(nn.Module):
         se_gate: ModuleFactory = nn.Sigmoid,
         fused: bool = False,
         drop_path: float = 0.0,
+        padding: str | None = None,
     ) -> None:
         super().__init__()
         expands = exp_chs != in_chs
@@ -117,11 +119,13 @@ class InvertedResidual(nn.Module):
         for name in mbconv_layout(expands, se_chs > 0, fused):
             if name == "fused":
                 width = exp_chs if expands else out_chs
-                layer = ConvNormAct(in_chs, width, kernel, stride, norm=norm, act=act)
+                layer = ConvNormAct(in_chs, width, kernel, stride, padding, norm=norm, act=act)
             elif name == "expand":
                 layer = ConvNormAct(in_chs, exp_chs, 1, norm=norm, act=act)
             elif name == "dw":
-                layer = ConvNormAct(exp_chs, exp_chs, kernel, stride, groups=exp_chs, norm=norm, act=act)
+                layer = ConvNormAct(
+                    exp_chs, exp_chs, kernel, stride, padding, groups=exp_chs, norm=norm, act=act
+                )
             elif name == "se":
                 layer = SqueezeExcite(exp_chs, se_chs, act=se_act, gate=se_gate)
             else:  # linear bottleneck: no activation after the projection (MobileNet v2, Section 3.2)
@@ -155,6 +159,7 @@ def mbconv_stages(
     se_act: ModuleFactory | None = None,
     drop_path_rate: float = 0.0,
     reduction: int = 2,
+    padding: str | None = None,
 ) -> tuple[nn.Sequential, list[dict], int]:
     """One nn.Sequential of InvertedResiduals per row, their feature_info, and the output width.
 
@@ -180,6 +185,7 @@ def mbconv_stages(
                     se_act=se_act or act,
                     fused=row.fused,
                     drop_path=drop_path_rate * index / total,
+                    padding=padding,
                 )
             )
             in_chs, index = row.channels, index + 1

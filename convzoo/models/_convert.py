@@ -28,7 +28,8 @@ def place_positional(prefix: str, layout: Sequence[str], position: int, rest: st
 
 def place_timm(prefix: str, layout: Sequence[str], name: str, rest: str) -> str | None:
     """Our key for timm's `{name}.{rest}` in a block: convs named by kind (conv_pw, conv_dw,
-    conv_pwl), BNs by position (bn1, bn2, bn3), SE as conv_reduce / conv_expand."""
+    conv_pwl; conv_exp or conv for a fused block), BNs by position (bn1, bn2, bn3), SE as
+    conv_reduce / conv_expand."""
     convs = [n for n in layout if n != "se"]
     if name == "se":
         key, _, tail = rest.partition(".")
@@ -37,7 +38,10 @@ def place_timm(prefix: str, layout: Sequence[str], name: str, rest: str) -> str 
         k = int(name[2:])
         return f"{prefix}.{convs[k - 1]}.bn.{rest}" if 1 <= k <= len(convs) else None
     pw = "expand" if "expand" in layout else layout[-1]
-    role = {"conv_dw": "dw", "conv_pwl": "project", "conv_pw": pw}.get(name)
+    # conv_exp: an EdgeResidual's (Fused-MBConv's) k x k conv; conv: a ConvBnAct block's only conv
+    role = {"conv_dw": "dw", "conv_pwl": "project", "conv_pw": pw, "conv_exp": "fused", "conv": "fused"}.get(
+        name
+    )
     return f"{prefix}.{role}.conv.{rest}" if role in convs else None
 
 

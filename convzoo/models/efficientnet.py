@@ -16,7 +16,7 @@ from functools import partial
 from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
-from ..layers import make_divisible
+from ..layers import TF_SAME, make_divisible
 from ..layers.mbconv import MBConvRow, block_layouts, scale_rows
 from ._builder import register_builder
 from ._convert import timm_converter, torchvision_converter
@@ -91,12 +91,14 @@ def efficientnet(
     drop_rate: float | None = None,
     drop_path_rate: float = 0.2,
     bn_eps: float = 1e-5,
+    padding: str | None = None,
 ) -> MBConvNet:
     """An EfficientNet: B0's rows scaled by `scaling`, or by the compound rule when `phi` is given.
 
     Stem and last conv widths scale with the rows (32 x w and 1280 x w, rounded the same way).
     Stochastic depth rises linearly to `drop_path_rate` (0.2 in the release) over the blocks.
-    `bn_eps` is BatchNorm's epsilon (the TensorFlow release's is 1e-3).
+    `bn_eps` is BatchNorm's epsilon (the TensorFlow release's is 1e-3); `padding=TF_SAME` pads as
+    TensorFlow does (the release's, for its weights).
     """
     if phi is not None:
         scaling = compound_scaling(phi)
@@ -112,6 +114,7 @@ def efficientnet(
         in_chans=in_chans,
         drop_rate=scaling.drop_rate if drop_rate is None else drop_rate,
         drop_path_rate=drop_path_rate,
+        padding=padding,
     )
 
 
@@ -151,7 +154,8 @@ EFFICIENTNET_V2_SETTINGS = {"s": (384, 0.2), "m": (480, 0.3), "l": (480, 0.4)}
 
 
 def efficientnet_v2(size: str = "s", **kwargs) -> MBConvNet:
-    """EfficientNetV2-S/M/L: BatchNorm eps 1e-3 as in the release, stochastic depth 0.2."""
+    """EfficientNetV2-S/M/L: BatchNorm eps 1e-3 as in the release, stochastic depth 0.2; other
+    keywords (`padding=TF_SAME` for the release's TensorFlow padding) go to MBConvNet."""
     stem_chs, rows = EFFICIENTNET_V2_CONFIGS[size]
     resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
     kwargs.setdefault("drop_rate", drop_rate)
@@ -288,4 +292,66 @@ for _name, _row in EFFICIENTNETS_V2.items():
         {"torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False)},
         doc=f"EfficientNetV2-{_row[0].upper()}.",
         size=_row[0],
+    )
+
+
+# timm's tf_* models hold the TensorFlow release's own weights. The release pads as TensorFlow's
+# "SAME" does: at stride 2 on an even side the one padded pixel goes after, where PyTorch's
+# symmetric padding puts one on each side and shifts every sampling point. Reproducing those
+# weights takes that padding and the release's BatchNorm eps 1e-3; each row here is the release's
+# network exactly, named after the member it pads differently. Names are spelled out for grep.
+TF_PADDING_NOTE = (
+    "TensorFlow's SAME padding (at stride 2 on an even side the padded pixel goes after, not one "
+    "on each side: Conv2dTFSame) and BatchNorm eps 1e-3, as the authors' TensorFlow release "
+    "builds it; loads timm's {timm}, which holds that release's weights. Otherwise {base}: "
+)
+EFFICIENTNETS_TF = {
+    "efficientnet_b0_tf": ("efficientnet_b0", "tf_efficientnet_b0"),
+    "efficientnet_b1_tf": ("efficientnet_b1", "tf_efficientnet_b1"),
+    "efficientnet_b2_tf": ("efficientnet_b2", "tf_efficientnet_b2"),
+    "efficientnet_b3_tf": ("efficientnet_b3", "tf_efficientnet_b3"),
+    "efficientnet_b4_tf": ("efficientnet_b4", "tf_efficientnet_b4"),
+    "efficientnet_b5_tf": ("efficientnet_b5", "tf_efficientnet_b5"),
+    "efficientnet_b6_tf": ("efficientnet_b6", "tf_efficientnet_b6"),
+    "efficientnet_b7_tf": ("efficientnet_b7", "tf_efficientnet_b7"),
+}
+EFFICIENTNETS_V2_TF = {
+    "efficientnet_v2_s_tf": ("efficientnet_v2_s", "tf_efficientnetv2_s"),
+    "efficientnet_v2_m_tf": ("efficientnet_v2_m", "tf_efficientnetv2_m"),
+    "efficientnet_v2_l_tf": ("efficientnet_v2_l", "tf_efficientnetv2_l"),
+}
+
+for _name, (_base, _timm) in EFFICIENTNETS_TF.items():
+    _row = EFFICIENTNETS[_base]
+    _card = efficientnet_card(_base, *_row)
+    _scaling = EFFICIENTNET_SCALING[_row[0]]
+    _layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, _scaling.width, _scaling.depth))
+    register_builder(
+        _card.variant(
+            name=_name,
+            compatible={"timm": _timm},
+            notes=TF_PADDING_NOTE.format(timm=_timm, base=_base) + _card.notes.split(". BatchNorm")[0] + ".",
+        ),
+        efficientnet,
+        {"timm": timm_converter(_layouts)},
+        doc=f"EfficientNet-{_row[0].upper()} as the TensorFlow release pads it (SAME, eps 1e-3).",
+        scaling=_scaling,
+        bn_eps=1e-3,
+        padding=TF_SAME,
+    )
+
+for _name, (_base, _timm) in EFFICIENTNETS_V2_TF.items():
+    _row = EFFICIENTNETS_V2[_base]
+    _card = efficientnet_v2_card(_base, *_row)
+    register_builder(
+        _card.variant(
+            name=_name,
+            compatible={"timm": _timm},
+            notes=TF_PADDING_NOTE.format(timm=_timm, base=_base) + _card.notes,
+        ),
+        efficientnet_v2,
+        {"timm": timm_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[_row[0]][1]))},
+        doc=f"EfficientNetV2-{_row[0].upper()} as the TensorFlow release pads it (SAME).",
+        size=_row[0],
+        padding=TF_SAME,
     )

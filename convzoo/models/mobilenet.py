@@ -21,7 +21,7 @@ from torch import nn
 
 from ..cards import ModelCard, Paper, PaperResult
 from ..contract import Classifier
-from ..layers import ClassifierHead, ConvNormAct, make_divisible
+from ..layers import TF_SAME, ClassifierHead, ConvNormAct, make_divisible
 from ..layers.mbconv import (
     DepthwiseSeparableConv,
     InvertedResidual,
@@ -196,6 +196,7 @@ class MBConvNet(StemStagesNet):
     """3x3/2 conv stem, one stage of InvertedResiduals per MBConvRow, 1x1 conv, pool, dropout, fc.
 
     MobileNet v2 (ReLU6, no SE) and EfficientNet (SiLU, SE, stochastic depth) are both this network.
+    `padding=TF_SAME` pads the stem and every k x k conv as TensorFlow does (timm's `tf_*` weights).
     """
 
     def __init__(
@@ -211,12 +212,13 @@ class MBConvNet(StemStagesNet):
         in_chans: int = 3,
         drop_rate: float = 0.2,
         drop_path_rate: float = 0.0,
+        padding: str | None = None,
     ) -> None:
         super().__init__(num_classes, in_chans, resolution)
         self.rows = tuple(rows)
-        self.stem = ConvNormAct(in_chans, stem_chs, 3, 2, norm=norm, act=act)
+        self.stem = ConvNormAct(in_chans, stem_chs, 3, 2, padding, norm=norm, act=act)
         self.stages, info, width = mbconv_stages(
-            rows, stem_chs, act=act, norm=norm, drop_path_rate=drop_path_rate
+            rows, stem_chs, act=act, norm=norm, drop_path_rate=drop_path_rate, padding=padding
         )
         self.conv_head = ConvNormAct(width, head_chs, 1, norm=norm, act=act)
         self.feature_info = [
@@ -259,7 +261,8 @@ class MobileNetV3(StemStagesNet):
     """h-swish 3x3/2 stem, bneck stages, 1x1 conv, then pool -> 1x1 conv (no BN) -> h-swish -> fc.
 
     `stages` is a tuple of stages, each a tuple of BneckRows (MOBILENET_V3_LARGE / _SMALL);
-    `bn_eps` is every BatchNorm's epsilon (1e-3 as the release, 1e-5 for timm's weights).
+    `bn_eps` is every BatchNorm's epsilon (1e-3 as the release, 1e-5 for timm's weights);
+    `padding=TF_SAME` pads the stem and the depthwise convs as TensorFlow does (timm's `tf_*`).
     """
 
     def __init__(
@@ -272,10 +275,11 @@ class MobileNetV3(StemStagesNet):
         in_chans: int = 3,
         drop_rate: float = 0.2,
         bn_eps: float = V3_BN_EPS,
+        padding: str | None = None,
     ) -> None:
         super().__init__(num_classes, in_chans, 224)
         norm = partial(nn.BatchNorm2d, eps=bn_eps)
-        self._start(ConvNormAct(in_chans, stem_chs, 3, 2, norm=norm, act=nn.Hardswish))
+        self._start(ConvNormAct(in_chans, stem_chs, 3, 2, padding, norm=norm, act=nn.Hardswish))
         width, reduction = stem_chs, 2
         for rows in stages:
             stage = nn.Sequential()
@@ -286,6 +290,7 @@ class MobileNetV3(StemStagesNet):
                     InvertedResidual(
                         width, row.out, row.kernel, row.stride, row.exp, se_chs,
                         act=V3_ACTS[row.nl], norm=norm, se_act=nn.ReLU, se_gate=nn.Hardsigmoid,
+                        padding=padding,
                     )
                 )  # fmt: skip
                 width, reduction = row.out, reduction * row.stride
@@ -498,6 +503,11 @@ MOBILENETS_V3_TIMM = {
     "mobilenet_v3_large": ("mobilenet_v3_large_timm", "mobilenetv3_large_100"),
     "mobilenet_v3_small": ("mobilenet_v3_small_timm", "mobilenetv3_small_100"),
 }
+# each MOBILENETS_V3 row -> (its twin with TensorFlow's SAME padding, the timm model that twin loads)
+MOBILENETS_V3_TF = {
+    "mobilenet_v3_large": ("mobilenet_v3_large_tf", "tf_mobilenetv3_large_100"),
+    "mobilenet_v3_small": ("mobilenet_v3_small_tf", "tf_mobilenetv3_small_100"),
+}
 
 
 def mobilenet_v3(config: str = "large", **kwargs) -> MobileNetV3:
@@ -559,4 +569,21 @@ for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.ite
         doc=f"MobileNetV3-{_config.title()} with timm's BatchNorm epsilon (1e-5).",
         config=_config,
         bn_eps=1e-5,
+    )
+    # timm's tf_mobilenetv3_*_100: the release's own TensorFlow weights, which need TensorFlow's
+    # SAME padding (BatchNorm eps 1e-3 is already the release's and this model's).
+    _tf_twin, _tf_name = MOBILENETS_V3_TF[_name]
+    register_builder(
+        _card.variant(
+            name=_tf_twin,
+            compatible={"timm": _tf_name},
+            notes=f"{_name} with TensorFlow's SAME padding (at stride 2 on an even side the padded pixel "
+            "goes after, not one on each side: Conv2dTFSame), as the authors' TensorFlow release pads; "
+            f"loads timm's {_tf_name}, which holds that release's weights. " + _card.notes,
+        ),
+        mobilenet_v3,
+        {"timm": timm_v3_converter(v3_layouts(_config))},
+        doc=f"MobileNetV3-{_config.title()} as the TensorFlow release pads it (SAME).",
+        config=_config,
+        padding=TF_SAME,
     )

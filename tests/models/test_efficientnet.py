@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import convzoo
-from convzoo.layers import DropPath, make_divisible
+from convzoo.layers import TF_SAME, DropPath, make_divisible
 from convzoo.layers.mbconv import InvertedResidual, MBConvRow, scale_rows
 from convzoo.models.efficientnet import (
     ALPHA,
@@ -20,7 +20,9 @@ from convzoo.models.efficientnet import (
     compound_scaling,
     efficientnet,
 )
+from convzoo.registry import model_converters
 from convzoo.weights import UnplacedKeysError
+from tests import library_reference
 from tests.models.helpers import n_params
 
 
@@ -116,3 +118,21 @@ def test_converters_report_keys_they_cannot_place():
     converter = convzoo.registry.model_converters("efficientnet_b0")["timm"]
     with pytest.raises(UnplacedKeysError, match=r"blocks\.9\.0\.conv_dw\.weight"):
         converter({"blocks.9.0.conv_dw.weight": torch.zeros(1)})
+
+
+@pytest.mark.parametrize(
+    ("tf_name", "record"),
+    [("efficientnet_b0_tf", "tf_efficientnet_b0"), ("mobilenet_v3_small_tf", "tf_mobilenetv3_small_100")],
+)
+def test_tf_weights_need_tensorflows_padding(tf_name, record):
+    """The same network and weights with PyTorch's symmetric padding misses the tf_* logits by far
+    more than the record's tolerance, which the TF_SAME model meets (tests/test_references.py)."""
+    ref = library_reference.load(library_reference.RECORD_DIR / f"{record}.json")
+    weights = model_converters(tf_name)["timm"](library_reference.state_dict(ref))
+    errors = {}
+    for padding in (TF_SAME, None):
+        model = convzoo.create_model(tf_name, padding=padding).eval()
+        model.load_state_dict(weights)
+        with torch.no_grad():
+            errors[padding] = library_reference.max_error(model(library_reference.input_batch(ref)), ref)
+    assert errors[TF_SAME] <= ref["atol"] < errors[None] / 100, errors
