@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from .registry import list_models, model_card
+
+README_COUNT = re.compile(r"^\d+ registered models in \d+ families\.", flags=re.M)
+README_TABLE = re.compile(
+    r"^\| family \| paper \| models \| loads checkpoints of \|\n(?:\|.*\n)*", flags=re.M
+)
+
+
+def cards_by_family() -> dict[str, list]:
+    """Every model's card, grouped by family, families oldest paper first (then by name)."""
+    by_family: dict[str, list] = defaultdict(list)
+    for name in list_models():
+        card = model_card(name)
+        by_family[card.family].append(card)
+    return dict(sorted(by_family.items(), key=lambda item: (item[1][0].year, item[0])))
 
 
 def best_result(card) -> str:
@@ -18,10 +33,7 @@ def best_result(card) -> str:
 
 def zoo_markdown() -> str:
     """One table per family: model, parameters, input size, the paper's first result, checkpoints it loads."""
-    by_family: dict[str, list] = defaultdict(list)
-    for name in list_models():
-        card = model_card(name)
-        by_family[card.family].append(card)
+    by_family = cards_by_family()
     lines = [
         "# The zoo",
         "",
@@ -30,8 +42,7 @@ def zoo_markdown() -> str:
         "configuration; results are the papers' own unless the table names another source.",
         "",
     ]
-    for family in sorted(by_family, key=lambda f: (by_family[f][0].year, f)):
-        cards = by_family[family]
+    for family, cards in by_family.items():
         papers = list(dict.fromkeys(c.paper for c in cards))
         lines += [f"## {family}", ""]
         lines += [f"- {p.authors} ({p.year}), [{p.title}]({p.link})" for p in papers] + [""]
@@ -51,31 +62,42 @@ def first_author(authors: str) -> str:
     return surname if len(names) == 1 else f"{surname} et al."
 
 
-def readme_families() -> str:
-    """The README's zoo summary: the model count, then one row per family (oldest first) with its
-    first paper, its models and the library checkpoints they load. tests/test_docs_table.py checks
-    that the README holds exactly this."""
-    by_family: dict[str, list] = defaultdict(list)
-    for name in list_models():
-        card = model_card(name)
-        by_family[card.family].append(card)
-    lines = [
-        f"{sum(map(len, by_family.values()))} registered models in {len(by_family)} families.",
-        "",
-        "| family | paper | models | loads checkpoints of |",
-        "| --- | --- | --- | --- |",
-    ]
-    for family in sorted(by_family, key=lambda f: (by_family[f][0].year, f)):
-        cards = by_family[family]
+def readme_count() -> str:
+    """The sentence of the README that counts the zoo."""
+    by_family = cards_by_family()
+    return f"{sum(map(len, by_family.values()))} registered models in {len(by_family)} families."
+
+
+def readme_table() -> str:
+    """The README's family table: one row per family (oldest first) with its first paper, its
+    models and the library checkpoints they load."""
+    lines = ["| family | paper | models | loads checkpoints of |", "| --- | --- | --- | --- |"]
+    for family, cards in cards_by_family().items():
         paper = cards[0].paper
         models = ", ".join(f"`{c.name}`" for c in sorted(cards, key=lambda c: c.name))
         loads = ", ".join(sorted({f"{lib} `{n}`" for c in cards for lib, n in c.compatible.items()}))
         lines.append(f"| {family} | {first_author(paper.authors)} {paper.year} | {models} | {loads} |")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
+
+
+def with_current_zoo(readme: str) -> str:
+    """`readme` with its model count and family table replaced by today's (tests/test_docs_table.py
+    checks the README is a fixed point of this)."""
+    if not README_COUNT.search(readme) or not README_TABLE.search(readme):
+        raise ValueError("the README has no model count or family table to update")
+    readme = README_COUNT.sub(readme_count(), readme, count=1)
+    return README_TABLE.sub(lambda _: readme_table(), readme, count=1)
 
 
 if __name__ == "__main__":
     import sys
+    from pathlib import Path
 
-    # `--readme` prints the README's zoo summary (to paste over its old one) instead of docs/ZOO.md
-    print(readme_families() if sys.argv[1:] == ["--readme"] else zoo_markdown(), end="")
+    from .io import atomic_write
+
+    if sys.argv[1:2] == ["--readme"] and len(sys.argv) == 3:  # rewrite README.md's zoo summary in place
+        readme = Path(sys.argv[2])
+        text = with_current_zoo(readme.read_text())
+        atomic_write(readme, lambda tmp: Path(tmp).write_text(text))
+    else:
+        print(zoo_markdown(), end="")

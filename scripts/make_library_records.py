@@ -228,6 +228,10 @@ RECORDS = [
     ("tf_efficientnetv2_l", "timm", "tf_efficientnetv2_l", 128, TF_SAME_NOTE + "; Fused-MBConv stages"),
     ("tf_mobilenetv3_large_100", "timm", "tf_mobilenetv3_large_100", 224, TF_SAME_NOTE),
     ("tf_mobilenetv3_small_100", "timm", "tf_mobilenetv3_small_100", 224, TF_SAME_NOTE),
+    ("tf_mobilenetv3_large_075", "timm", "tf_mobilenetv3_large_075", 224, TF_SAME_NOTE + "; width 0.75"),
+    ("tf_mobilenetv3_small_075", "timm", "tf_mobilenetv3_small_075", 224, TF_SAME_NOTE + "; width 0.75"),
+    ("timm_mobilenetv3_large_075", "timm", "mobilenetv3_large_075", 224, "BatchNorm eps 1e-5; width 0.75"),
+    ("timm_mobilenetv3_small_075", "timm", "mobilenetv3_small_075", 224, "BatchNorm eps 1e-5; width 0.75"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from convzoo.docs_table import first_author, readme_families, zoo_markdown
+from convzoo.docs_table import first_author, readme_count, with_current_zoo, zoo_markdown
 
 ZOO = Path(__file__).resolve().parents[1] / "docs" / "ZOO.md"
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -14,11 +14,11 @@ def test_zoo_page_is_current():
 
 def test_readme_zoo_summary_is_current():
     """The README's model count and family table are the cards' (a new model shows up in both)."""
-    count, _, table = readme_families().partition("\n\n")
     readme = README.read_text()
-    hint = "regenerate with: python -m convzoo.docs_table --readme"
-    assert f"\n{count} " in readme, hint
-    assert f"\n{table}\n" in readme, hint
+    assert with_current_zoo(readme) == readme, (
+        "regenerate with: python -m convzoo.docs_table --readme README.md"
+    )
+    assert f"\n{readme_count()} " in readme
 
 
 def test_first_author_is_the_first_surname():
@@ -46,3 +46,13 @@ def test_results_from_elsewhere_than_the_paper_name_their_source():
         in text
     )
     assert "| `vit_s_16` | 22,050,664 | 3x224x224 | top-1 accuracy 79.8 (ImageNet val; from Touvron" in text
+
+
+def test_a_stale_readme_summary_is_rewritten():
+    table = "| family | paper | models | loads checkpoints of |\n| x |\n"
+    stale = f"Intro.\n\n1 registered models in 1 families. More.\n\n{table}\nEnd.\n"
+    fresh = with_current_zoo(stale)
+    assert fresh.startswith(f"Intro.\n\n{readme_count()} More.\n\n| family | paper |") and fresh.endswith(
+        "|\n\nEnd.\n"
+    )
+    assert "| x |" not in fresh and "| lenet | LeCun et al. 1998 |" in fresh

@@ -13,7 +13,7 @@ EfficientNet reuses with its own rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import torch
@@ -129,6 +129,27 @@ MOBILENET_V3_CONFIGS = {
     "large": (16, MOBILENET_V3_LARGE, 960, 1280),
     "small": (16, MOBILENET_V3_SMALL, 576, 1024),
 }
+
+
+def scale_v3_config(config: str, width: float = 1.0) -> tuple[int, tuple, int, int]:
+    """MOBILENET_V3_CONFIGS[config] at width multiplier `width`, as the release scales it (Table 3's
+    0.75 models): the stem, every #out and the last 1x1 conv times `width`; each exp size keeps
+    its ratio to its block's input (exp / input of Tables 1-2, times the scaled input); all
+    rounded by make_divisible. The 1x1 conv after pooling keeps its width."""
+    stem_chs, stages, head_chs, hidden = MOBILENET_V3_CONFIGS[config]
+    scaled_stem = make_divisible(stem_chs * width)
+    table_in, scaled_in, scaled_stages = stem_chs, scaled_stem, []
+    for rows in stages:
+        scaled_rows = []
+        for row in rows:
+            out = make_divisible(row.out * width)
+            exp = scaled_in if row.exp == table_in else make_divisible(scaled_in * row.exp / table_in)
+            scaled_rows.append(replace(row, exp=exp, out=out))
+            table_in, scaled_in = row.out, out
+        scaled_stages.append(tuple(scaled_rows))
+    return scaled_stem, tuple(scaled_stages), make_divisible(head_chs * width), hidden
+
+
 V3_ACTS = {"RE": nn.ReLU, "HS": nn.Hardswish}
 V3_BN_EPS = 1e-3  # the release's BatchNorm epsilon (TensorFlow's); timm's PyTorch-trained weights use 1e-5
 
@@ -309,8 +330,8 @@ def v1_layouts(rows: Sequence[SeparableRow]) -> list[tuple[str, tuple[str, ...]]
     return [(f"stages.{s}.{b}", ("dw", "pw")) for s, row in enumerate(rows) for b in range(row.repeats)]
 
 
-def v3_layouts(config: str) -> list[tuple[str, tuple[str, ...]]]:
-    stem_chs, stages, _, _ = MOBILENET_V3_CONFIGS[config]
+def v3_layouts(config: str, width: float = 1.0) -> list[tuple[str, tuple[str, ...]]]:
+    stem_chs, stages, _, _ = scale_v3_config(config, width)
     out, width = [], stem_chs
     for s, rows in enumerate(stages):
         for b, row in enumerate(rows):
@@ -493,30 +514,39 @@ for _name, (_width, _params) in MOBILENETS_V2_NARROW.items():
     )
 
 
-# name: (configuration, parameters at 1000 classes, Table 3: top-1 accuracy, MAdds (M), parameters (M))
+# name: (configuration, width multiplier, parameters at 1000 classes,
+#        Table 3: top-1 accuracy, MAdds (M), parameters (M))
 MOBILENETS_V3 = {
-    "mobilenet_v3_large": ("large", 5_483_032, 75.2, 219, 5.4),
-    "mobilenet_v3_small": ("small", 2_542_856, 67.4, 56, 2.5),
+    "mobilenet_v3_large": ("large", 1.0, 5_483_032, 75.2, 219, 5.4),
+    "mobilenet_v3_small": ("small", 1.0, 2_542_856, 67.4, 56, 2.5),
+    "mobilenet_v3_large_075": ("large", 0.75, 3_993_528, 73.3, 155, 4.0),
+    "mobilenet_v3_small_075": ("small", 0.75, 2_041_872, 65.4, 44, 2.0),
 }
+TORCHVISION_V3 = {"mobilenet_v3_large", "mobilenet_v3_small"}  # torchvision has the 1.0 models only
 # each MOBILENETS_V3 row -> (its twin with timm's BatchNorm epsilon, the timm model that twin loads)
 MOBILENETS_V3_TIMM = {
     "mobilenet_v3_large": ("mobilenet_v3_large_timm", "mobilenetv3_large_100"),
     "mobilenet_v3_small": ("mobilenet_v3_small_timm", "mobilenetv3_small_100"),
+    "mobilenet_v3_large_075": ("mobilenet_v3_large_075_timm", "mobilenetv3_large_075"),
+    "mobilenet_v3_small_075": ("mobilenet_v3_small_075_timm", "mobilenetv3_small_075"),
 }
 # each MOBILENETS_V3 row -> (its twin with TensorFlow's SAME padding, the timm model that twin loads)
 MOBILENETS_V3_TF = {
     "mobilenet_v3_large": ("mobilenet_v3_large_tf", "tf_mobilenetv3_large_100"),
     "mobilenet_v3_small": ("mobilenet_v3_small_tf", "tf_mobilenetv3_small_100"),
+    "mobilenet_v3_large_075": ("mobilenet_v3_large_075_tf", "tf_mobilenetv3_large_075"),
+    "mobilenet_v3_small_075": ("mobilenet_v3_small_075_tf", "tf_mobilenetv3_small_075"),
 }
 
 
-def mobilenet_v3(config: str = "large", **kwargs) -> MobileNetV3:
-    """MobileNetV3-Large or -Small (MOBILENET_V3_CONFIGS)."""
-    stem_chs, stages, head_chs, hidden = MOBILENET_V3_CONFIGS[config]
+def mobilenet_v3(config: str = "large", width: float = 1.0, **kwargs) -> MobileNetV3:
+    """MobileNetV3-Large or -Small (MOBILENET_V3_CONFIGS) at width multiplier `width` (scale_v3_config)."""
+    stem_chs, stages, head_chs, hidden = scale_v3_config(config, width)
     return MobileNetV3(stages, stem_chs, head_chs, hidden, **kwargs)
 
 
-for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.items():
+for _name, (_config, _width, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.items():
+    _title = f"{_config.title()} {_width}"  # "Large 1.0", "Small 0.75": Table 3's names
     _card = ModelCard(
         name=_name,
         family="mobilenet",
@@ -529,25 +559,33 @@ for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.ite
                 _top1,
                 "ILSVRC-2012",
                 "val",
-                f"Table 3, {_config.title()} 1.0; {_madds}M MAdds, {_paper_params}M parameters",
+                f"Table 3, {_title}; {_madds}M MAdds, {_paper_params}M parameters",
             ),
         ),
-        compatible={"torchvision": _name},
-        notes=f"Table {1 if _config == 'large' else 2} of the paper; BatchNorm eps 1e-3 and dropout 0.2 as "
-        "in the release."
+        compatible={"torchvision": _name} if _name in TORCHVISION_V3 else {},
+        notes=f"Table {1 if _config == 'large' else 2} of the paper"
+        + (
+            f" at width multiplier {_width:g} (every layer but the 1x1 conv after pooling; exp sizes keep "
+            "their ratio to the block's input, as the release scales them)"
+            if _width != 1.0
+            else ""
+        )
+        + "; BatchNorm eps 1e-3 and dropout 0.2 as in the release."
         + (
             " Table 2 marks SE on the last 1x1 conv; the released model has none there, nor does this one."
             if _config == "small"
             else ""
         ),
     )
-    _converter = torchvision_converter(v3_layouts(_config), {"0": "hidden", "3": "fc"}, flat=True)
+    _layouts = v3_layouts(_config, _width)
+    _converter = torchvision_converter(_layouts, {"0": "hidden", "3": "fc"}, flat=True)
     register_builder(
         _card,
         mobilenet_v3,
-        {"torchvision": _converter},
-        doc=f"MobileNetV3-{_config.title()}.",
+        {"torchvision": _converter} if _name in TORCHVISION_V3 else {},
+        doc=f"MobileNetV3-{_title}.",
         config=_config,
+        width=_width,
     )
     # timm's mobilenetv3_*_100: the same network (same rows, SE widths, activations, residuals and
     # efficient last stage), trained in PyTorch with BatchNorm eps 1e-5. The epsilon changes every
@@ -565,9 +603,10 @@ for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.ite
             "converter maps.",
         ),
         mobilenet_v3,
-        {"timm": timm_v3_converter(v3_layouts(_config))},
-        doc=f"MobileNetV3-{_config.title()} with timm's BatchNorm epsilon (1e-5).",
+        {"timm": timm_v3_converter(_layouts)},
+        doc=f"MobileNetV3-{_title} with timm's BatchNorm epsilon (1e-5).",
         config=_config,
+        width=_width,
         bn_eps=1e-5,
     )
     # timm's tf_mobilenetv3_*_100: the release's own TensorFlow weights, which need TensorFlow's
@@ -582,8 +621,9 @@ for _name, (_config, _params, _top1, _madds, _paper_params) in MOBILENETS_V3.ite
             f"loads timm's {_tf_name}, which holds that release's weights. " + _card.notes,
         ),
         mobilenet_v3,
-        {"timm": timm_v3_converter(v3_layouts(_config))},
-        doc=f"MobileNetV3-{_config.title()} as the TensorFlow release pads it (SAME).",
+        {"timm": timm_v3_converter(_layouts)},
+        doc=f"MobileNetV3-{_title} as the TensorFlow release pads it (SAME).",
         config=_config,
+        width=_width,
         padding=TF_SAME,
     )

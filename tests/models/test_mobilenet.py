@@ -7,8 +7,10 @@ import torch
 from torch import nn
 
 import convzoo
+from convzoo.analysis.summary import summarize_registered
 from convzoo.layers import DropPath
 from convzoo.layers.mbconv import InvertedResidual
+from convzoo.models.mobilenet import MOBILENET_V3_CONFIGS, scale_v3_config
 from tests.models.helpers import n_params
 
 
@@ -113,8 +115,35 @@ def test_mobilenet_v3_large_follows_table_1():
 @pytest.mark.parametrize(
     ("name", "paper_millions"),
     [("mobilenet_v2", 3.4), ("mobilenet_v3_large", 5.4), ("mobilenet_v3_small", 2.5),
+     ("mobilenet_v3_large_075", 4.0), ("mobilenet_v3_small_075", 2.0),
      ("efficientnet_v2_s", 22), ("efficientnet_v2_m", 54)],
 )  # fmt: skip
 def test_parameter_counts_near_the_papers(name, paper_millions):
     # the papers print two significant digits (and count slightly differently); within 3.5%
     assert convzoo.model_card(name).params / 1e6 == pytest.approx(paper_millions, rel=0.035)
+
+
+def test_mobilenet_v3_width_multiplier_scales_as_the_release():
+    """0.75 scales #out, the stem and the last 1x1 conv (rounded to multiples of 8, at most 10% down)
+    and keeps each exp size's ratio to its block's input; the 1x1 conv after pooling stays 1280."""
+    full, narrow = (scale_v3_config("large", w) for w in (1.0, 0.75))
+    assert full == MOBILENET_V3_CONFIGS["large"]
+    stem, stages, head, hidden = narrow
+    rows = [r for stage in stages for r in stage]
+    assert (stem, head, hidden) == (16, 720, 1280)  # 16 x 0.75 = 12 rounds up to 16; 960 x 0.75
+    assert [r.out for r in rows] == [16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 88, 88, 120, 120, 120]
+    # Table 1's 240 / 40 = 6 and 184 / 80 = 2.3, times the scaled inputs 32 and 64: 192 and 147.2 -> 144
+    assert (rows[6].exp, rows[8].exp) == (192, 144)
+    model = convzoo.create_model("mobilenet_v3_large_075")
+    assert model.num_features == 1280 and model.feature_info[-1]["num_chs"] == 720
+
+
+@pytest.mark.parametrize(
+    ("name", "table3_madds_millions"),
+    [("mobilenet_v3_large", 219), ("mobilenet_v3_large_075", 155), ("mobilenet_v3_small", 56),
+     ("mobilenet_v3_small_075", 44)],
+)  # fmt: skip
+def test_mobilenet_v3_macs_near_table_3(name, table3_madds_millions):
+    # Table 3 counts multiply-adds of the convolutions and the fc layers, as convzoo summary does
+    macs = summarize_registered(name).total_macs
+    assert macs / 1e6 == pytest.approx(table3_madds_millions, rel=0.03)
