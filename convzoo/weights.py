@@ -224,6 +224,25 @@ def fill_batch_counters(state: StateDict, target: Mapping[str, torch.Tensor]) ->
     return {**state, **{k: target[k].clone() for k in missing}} if missing else state
 
 
+def _is_pointwise_of(conv: torch.Size, linear: torch.Size) -> bool:
+    """Whether `conv` is the [out, in, 1, 1] shape of a 1x1 convolution with the linear shape [out, in]."""
+    return len(conv) == 4 and tuple(conv[2:]) == (1, 1) and len(linear) == 2 and conv[:2] == linear
+
+
+def fit_pointwise_weights(state: StateDict, target: Mapping[str, torch.Tensor]) -> StateDict:
+    """The state with each 1x1 convolution's [out, in, 1, 1] weight reshaped to the model's linear
+    [out, in] at the same key, and the other way round: the same weights in either form (timm
+    keeps some classifiers, ResNetV2's and MobileNetV3's, as 1x1 convolutions)."""
+    reshaped = {}
+    for key, value in state.items():
+        want = target.get(key)
+        if want is None or value.shape == want.shape:
+            continue
+        if _is_pointwise_of(value.shape, want.shape) or _is_pointwise_of(want.shape, value.shape):
+            reshaped[key] = value.reshape(want.shape)
+    return {**state, **reshaped} if reshaped else state
+
+
 def _fit(candidate: StateDict, target: Mapping[str, torch.Tensor]) -> tuple[list, list, list]:
     missing = [k for k in target if k not in candidate]
     unexpected = [k for k in candidate if k not in target]
@@ -301,7 +320,10 @@ def convert_to_model(model: nn.Module, source: str | Path | Mapping[str, torch.T
             candidates.append((library, convert(state)))
         except UnplacedKeysError as e:
             notes.append(str(e))
-    candidates = [(layout, fill_batch_counters(converted, target)) for layout, converted in candidates]
+    candidates = [
+        (layout, fit_pointwise_weights(fill_batch_counters(converted, target), target))
+        for layout, converted in candidates
+    ]
 
     def score(item: tuple[str, StateDict]) -> tuple[int, int]:
         missing, unexpected, wrong = _fit(item[1], target)

@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import save_file
 
 import convzoo
-from convzoo.weights import WeightsMismatchError
+from convzoo.weights import WeightsMismatchError, fit_pointwise_weights
 
 
 class Unpicklable:
@@ -125,3 +125,29 @@ def test_converter_reports_keys_it_cannot_place(seeded):
         WeightsMismatchError, match=r"torchvision converter could not place: features\.99\.weight"
     ):
         convzoo.load_weights(convzoo.create_model("vgg11"), state)
+
+
+def test_a_linear_weight_saved_as_a_1x1_convolution_loads_and_the_other_way_round():
+    """timm keeps some classifiers as 1x1 convs: [out, in, 1, 1] loads into a Linear's [out, in]."""
+    model = convzoo.create_model("lenet5_modern", num_classes=10)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    linear = next(k for k, v in state.items() if k.endswith("weight") and v.dim() == 2)
+    as_conv = {**state, linear: state[linear][:, :, None, None] + 1}
+    convzoo.load_weights(model, as_conv)
+    assert torch.equal(model.state_dict()[linear], state[linear] + 1)
+    wrong = {**state, linear: state[linear][:, :-1, None, None]}  # a different width still fails
+    with pytest.raises(WeightsMismatchError, match="wrongly-shaped"):
+        convzoo.load_weights(model, wrong)
+    target = {"head.weight": torch.zeros(3, 4), "proj.weight": torch.zeros(3, 4, 1, 1)}
+    fitted = fit_pointwise_weights(
+        {"head.weight": torch.ones(3, 4, 1, 1), "proj.weight": torch.ones(3, 4)}, target
+    )
+    assert {k: tuple(v.shape) for k, v in fitted.items()} == {
+        "head.weight": (3, 4),
+        "proj.weight": (3, 4, 1, 1),
+    }
+    assert fit_pointwise_weights({"head.weight": torch.ones(3, 2, 2)}, target)["head.weight"].shape == (
+        3,
+        2,
+        2,
+    )

@@ -347,13 +347,13 @@ def timm_v3_converter(layouts: Sequence[tuple[str, Sequence[str]]]) -> Callable[
     timm: conv_stem / bn1 (our stem), blocks.S.B for the bneck rows (ds and ir blocks, placed by
     `place_timm`), then one more stage blocks.{S+1}.0 holding the 1x1 conv before pooling (a
     ConvBnAct: conv, bn1; our conv_head), and after pooling `conv_head`, a 1x1 conv with bias (our
-    head.hidden, an nn.Linear: its [out, in, 1, 1] weight is reshaped), then classifier (head.fc).
+    head.hidden, an nn.Linear: loading reshapes its [out, in, 1, 1] weight), then classifier (head.fc).
     """
     block = timm_block_placer(layouts)
     last = 1 + max(int(name.split(".")[1]) for name, _ in layouts)
 
     def from_timm(state_dict: dict) -> dict:
-        out = rename_keys(
+        return rename_keys(
             state_dict,
             [
                 (r"conv_stem\.(weight)", r"stem.conv.\1"),
@@ -366,9 +366,6 @@ def timm_v3_converter(layouts: Sequence[tuple[str, Sequence[str]]]) -> Callable[
             ],
             "timm",
         )
-        if "head.hidden.weight" in out:
-            out["head.hidden.weight"] = out["head.hidden.weight"].flatten(1)
-        return out
 
     return from_timm
 

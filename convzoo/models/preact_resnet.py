@@ -195,7 +195,7 @@ class PreActResNet(Classifier):
 
 def from_timm(state_dict: dict) -> dict:
     """timm ResNetV2 (`stages.S.blocks.B.norm1`, `downsample.conv`, 1x1-conv head) -> convzoo."""
-    out = rename_keys(
+    return rename_keys(
         state_dict,
         [
             (r"stem\.conv\.weight", r"stem.conv.weight"),
@@ -205,10 +205,7 @@ def from_timm(state_dict: dict) -> dict:
             (r"head\.fc\.(weight|bias)", r"head.fc.\1"),
         ],
         "timm",
-    )
-    if "head.fc.weight" in out:  # timm's classifier is a 1x1 convolution
-        out["head.fc.weight"] = out["head.fc.weight"].flatten(1)
-    return out
+    )  # timm's classifier is a 1x1 convolution: loading reshapes its weight (fit_pointwise_weights)
 
 
 _INIT_NOTE = (

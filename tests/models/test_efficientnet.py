@@ -20,7 +20,6 @@ from convzoo.models.efficientnet import (
     compound_scaling,
     efficientnet,
 )
-from convzoo.registry import model_converters
 from convzoo.weights import UnplacedKeysError
 from tests import library_reference
 from tests.models.helpers import n_params
@@ -128,11 +127,10 @@ def test_tf_weights_need_tensorflows_padding(tf_name, record):
     """The same network and weights with PyTorch's symmetric padding misses the tf_* logits by far
     more than the record's tolerance, which the TF_SAME model meets (tests/test_references.py)."""
     ref = library_reference.load(library_reference.RECORD_DIR / f"{record}.json")
-    weights = model_converters(tf_name)["timm"](library_reference.state_dict(ref))
     errors = {}
     for padding in (TF_SAME, None):
         model = convzoo.create_model(tf_name, padding=padding).eval()
-        model.load_state_dict(weights)
+        assert convzoo.load_weights(model, library_reference.state_dict(ref)).layout == "timm"
         with torch.no_grad():
             errors[padding] = library_reference.max_error(model(library_reference.input_batch(ref)), ref)
     assert errors[TF_SAME] <= ref["atol"] < errors[None] / 100, errors
