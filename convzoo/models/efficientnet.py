@@ -148,19 +148,28 @@ EFFICIENTNET_V2_CONFIGS = {
         MBConvRow(expand=6, kernel=3, stride=2, channels=384, repeats=25, se=0.25),
         MBConvRow(expand=6, kernel=3, stride=1, channels=640, repeats=7, se=0.25),
     )),
+    "xl": (32, (
+        F(expand=1, kernel=3, stride=1, channels=32, repeats=4),
+        F(expand=4, kernel=3, stride=2, channels=64, repeats=8),
+        F(expand=4, kernel=3, stride=2, channels=96, repeats=8),
+        MBConvRow(expand=4, kernel=3, stride=2, channels=192, repeats=16, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=256, repeats=24, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=2, channels=512, repeats=32, se=0.25),
+        MBConvRow(expand=6, kernel=3, stride=1, channels=640, repeats=8, se=0.25),
+    )),
 }  # fmt: skip
 # evaluation resolution and dropout of the release
-EFFICIENTNET_V2_SETTINGS = {"s": (384, 0.2), "m": (480, 0.3), "l": (480, 0.4)}
+EFFICIENTNET_V2_SETTINGS = {"s": (384, 0.2), "m": (480, 0.3), "l": (480, 0.4), "xl": (512, 0.4)}
 
 
-def efficientnet_v2(size: str = "s", **kwargs) -> MBConvNet:
-    """EfficientNetV2-S/M/L: BatchNorm eps 1e-3 as in the release, stochastic depth 0.2; other
+def efficientnet_v2(size: str = "s", bn_eps: float = 1e-3, **kwargs) -> MBConvNet:
+    """EfficientNetV2-S/M/L/XL: BatchNorm eps 1e-3 as in the release, stochastic depth 0.2; other
     keywords (`padding=TF_SAME` for the release's TensorFlow padding) go to MBConvNet."""
     stem_chs, rows = EFFICIENTNET_V2_CONFIGS[size]
     resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
     kwargs.setdefault("drop_rate", drop_rate)
     kwargs.setdefault("drop_path_rate", 0.2)
-    norm = partial(nn.BatchNorm2d, eps=1e-3)
+    norm = partial(nn.BatchNorm2d, eps=bn_eps)
     return MBConvNet(rows, stem_chs, HEAD_CHS, act=nn.SiLU, norm=norm, resolution=resolution, **kwargs)
 
 
@@ -248,16 +257,19 @@ for _name, _member in TORCHVISION_EPS_1E3.items():
     )
 
 
-# name: (size, Table 7's ImageNet-1k top-1 accuracy (%), parameters (M), FLOPs (B); exact parameters)
+# name: (size, Table 7's ImageNet top-1 accuracy (%), parameters (M), FLOPs (B); exact parameters).
+# XL is trained on ImageNet-21k first (Table 7 has no ImageNet-1k-only XL).
 EFFICIENTNETS_V2 = {
     "efficientnet_v2_s": ("s", 83.9, 22, 8.8, 21_458_488),
     "efficientnet_v2_m": ("m", 85.1, 54, 24, 54_139_356),
     "efficientnet_v2_l": ("l", 85.7, 120, 53, 118_515_272),
+    "efficientnet_v2_xl": ("xl", 87.3, 208, 94, 208_119_808),
 }
+TORCHVISION_V2 = {"efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"}  # torchvision has no XL
 
 
 def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, params: int) -> ModelCard:
-    """The card of V2-S/M/L (only V2-S's rows are in the paper); each claims torchvision's."""
+    """The card of V2-S/M/L/XL (only V2-S's rows are in the paper); S/M/L claim torchvision's."""
     resolution, drop_rate = EFFICIENTNET_V2_SETTINGS[size]
     notes = (
         "Table 4 of the paper."
@@ -276,10 +288,15 @@ def efficientnet_v2_card(name: str, size: str, top1: float, params_m, flops, par
         params=params,
         results=(
             PaperResult(
-                "top-1 accuracy", top1, "ILSVRC-2012", "val", f"Table 7; {params_m}M params, {flops}B FLOPs"
+                "top-1 accuracy",
+                top1,
+                "ILSVRC-2012",
+                "val",
+                f"Table 7; {params_m}M params, {flops}B FLOPs"
+                + ("" if name in TORCHVISION_V2 else "; pre-trained on ImageNet-21k"),
             ),
         ),
-        compatible={"torchvision": name},
+        compatible={"torchvision": name} if name in TORCHVISION_V2 else {},
         notes=notes,
     )
 
@@ -289,7 +306,9 @@ for _name, _row in EFFICIENTNETS_V2.items():
     register_builder(
         efficientnet_v2_card(_name, *_row),
         efficientnet_v2,
-        {"torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False)},
+        {"torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False)}
+        if _name in TORCHVISION_V2
+        else {},
         doc=f"EfficientNetV2-{_row[0].upper()}.",
         size=_row[0],
     )
@@ -319,6 +338,14 @@ EFFICIENTNETS_V2_TF = {
     "efficientnet_v2_s_tf": ("efficientnet_v2_s", "tf_efficientnetv2_s"),
     "efficientnet_v2_m_tf": ("efficientnet_v2_m", "tf_efficientnetv2_m"),
     "efficientnet_v2_l_tf": ("efficientnet_v2_l", "tf_efficientnetv2_l"),
+    "efficientnet_v2_xl_tf": ("efficientnet_v2_xl", "tf_efficientnetv2_xl"),
+}
+# timm's own efficientnetv2_s/m/l/xl: efficientnet_v2_*'s rows and (symmetric) padding, BatchNorm eps 1e-5
+EFFICIENTNETS_V2_TIMM = {
+    "efficientnet_v2_s_timm": ("efficientnet_v2_s", "efficientnetv2_s"),
+    "efficientnet_v2_m_timm": ("efficientnet_v2_m", "efficientnetv2_m"),
+    "efficientnet_v2_l_timm": ("efficientnet_v2_l", "efficientnetv2_l"),
+    "efficientnet_v2_xl_timm": ("efficientnet_v2_xl", "efficientnetv2_xl"),
 }
 
 for _name, (_base, _timm) in EFFICIENTNETS_TF.items():
@@ -354,4 +381,21 @@ for _name, (_base, _timm) in EFFICIENTNETS_V2_TF.items():
         doc=f"EfficientNetV2-{_row[0].upper()} as the TensorFlow release pads it (SAME).",
         size=_row[0],
         padding=TF_SAME,
+    )
+
+for _name, (_base, _timm) in EFFICIENTNETS_V2_TIMM.items():
+    _row = EFFICIENTNETS_V2[_base]
+    _card = efficientnet_v2_card(_base, *_row)
+    register_builder(
+        _card.variant(
+            name=_name,
+            compatible={"timm": _timm},
+            notes=f"{_base} with BatchNorm eps 1e-5 instead of the release's 1e-3: timm's {_timm}, its "
+            f"PyTorch definition of the same rows (weights trained with it need the epsilon). " + _card.notes,
+        ),
+        efficientnet_v2,
+        {"timm": timm_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[_row[0]][1]))},
+        doc=f"EfficientNetV2-{_row[0].upper()} with timm's BatchNorm epsilon (1e-5).",
+        size=_row[0],
+        bn_eps=1e-5,
     )

@@ -366,3 +366,36 @@ for _name, (_config, _patch, _params, _libraries) in VITS.items():
         config=VIT_CONFIGS[_config],
         patch_size=_patch,
     )
+
+# The paper fine-tunes at 384x384 (Section 4.1; Table 5's numbers are at that resolution): the
+# same networks with a 24x24 (/16) or 12x12 (/32) position-embedding grid, timm's *_384 models.
+VITS_384 = {  # name: (the VITS row it fine-tunes, parameters at 1000 classes)
+    "vit_ti_16_384": ("vit_ti_16", 5_790_376),
+    "vit_s_16_384": ("vit_s_16", 22_196_584),
+    "vit_s_32_384": ("vit_s_32", 22_915_432),
+    "vit_b_16_384": ("vit_b_16", 86_859_496),
+    "vit_b_32_384": ("vit_b_32", 88_297_192),
+    "vit_l_16_384": ("vit_l_16", 304_715_752),
+    "vit_l_32_384": ("vit_l_32", 306_632_680),
+}
+for _name, (_base, _params) in VITS_384.items():
+    _config, _patch, _, _ = VITS[_base]
+    _card = vit_card(_base, *VITS[_base])
+    _timm = f"vit_{TIMM_SIZES[_config]}_patch{_patch}_384"
+    register_builder(
+        _card.variant(
+            name=_name,
+            input_size=(3, 384, 384),
+            params=_params,
+            compatible={"timm": _timm},
+            notes=f"{_base} at 384x384, the resolution the paper fine-tunes at: {(384 // _patch) ** 2 + 1} "
+            f"position embeddings ({384 // _patch}x{384 // _patch} patches and the class token); loads "
+            f"timm's {_timm}. " + _card.notes,
+        ),
+        VisionTransformer,
+        {"timm": from_timm},
+        doc=f"ViT-{_config}/{_patch} at 384x384; keyword arguments as VisionTransformer's.",
+        config=VIT_CONFIGS[_config],
+        patch_size=_patch,
+        img_size=384,
+    )

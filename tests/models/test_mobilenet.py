@@ -116,7 +116,7 @@ def test_mobilenet_v3_large_follows_table_1():
     ("name", "paper_millions"),
     [("mobilenet_v2", 3.4), ("mobilenet_v3_large", 5.4), ("mobilenet_v3_small", 2.5),
      ("mobilenet_v3_large_075", 4.0), ("mobilenet_v3_small_075", 2.0),
-     ("efficientnet_v2_s", 22), ("efficientnet_v2_m", 54)],
+     ("efficientnet_v2_s", 22), ("efficientnet_v2_m", 54), ("efficientnet_v2_xl", 208)],
 )  # fmt: skip
 def test_parameter_counts_near_the_papers(name, paper_millions):
     # the papers print two significant digits (and count slightly differently); within 3.5%

@@ -78,3 +78,18 @@ def test_vit_converter_places_attention_keys_and_refuses_strangers():
     assert set(from_torchvision(sd)) == {"blocks.3.attn.qkv.weight", "blocks.3.mlp.fc2.bias"}
     with pytest.raises(UnplacedKeysError, match=r"encoder\.dist_token"):
         from_torchvision({"encoder.dist_token": torch.zeros(1)})
+
+
+@pytest.mark.parametrize(("name", "base"), [("vit_b_16_384", "vit_b_16"), ("vit_s_32_384", "vit_s_32")])
+def test_384_models_differ_from_224_only_in_their_position_embeddings(name, base):
+    """Fine-tuning at 384 (Section 4.1) keeps every weight but the position embeddings, which grow
+    to (384 / P)^2 + 1 (the grid and the class token)."""
+    model, at_224 = convzoo.create_model(name), convzoo.create_model(base)
+    patch = at_224.patch_size
+    assert (
+        model.pos_embed.shape[1] == (384 // patch) ** 2 + 1
+        and at_224.pos_embed.shape[1] == (224 // patch) ** 2 + 1
+    )
+    shapes, shapes_224 = ({k: v.shape for k, v in m.state_dict().items()} for m in (model, at_224))
+    assert {k for k in shapes if shapes[k] != shapes_224[k]} == {"pos_embed"}
+    assert convzoo.model_card(name).input_size == (3, 384, 384)
