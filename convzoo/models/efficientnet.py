@@ -367,35 +367,28 @@ for _name, (_base, _timm) in EFFICIENTNETS_TF.items():
         padding=TF_SAME,
     )
 
-for _name, (_base, _timm) in EFFICIENTNETS_V2_TF.items():
-    _row = EFFICIENTNETS_V2[_base]
-    _card = efficientnet_v2_card(_base, *_row)
+
+def register_v2_twin(name: str, base: str, timm: str, notes: str, doc: str, **kwargs) -> None:
+    """Register `name`: EfficientNetV2 `base` built with `kwargs`, claiming timm's `timm`."""
+    row = EFFICIENTNETS_V2[base]
+    card = efficientnet_v2_card(base, *row)
     register_builder(
-        _card.variant(
-            name=_name,
-            compatible={"timm": _timm},
-            notes=TF_PADDING_NOTE.format(timm=_timm, base=_base) + _card.notes,
-        ),
+        card.variant(name=name, compatible={"timm": timm}, notes=notes + card.notes),
         efficientnet_v2,
-        {"timm": timm_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[_row[0]][1]))},
-        doc=f"EfficientNetV2-{_row[0].upper()} as the TensorFlow release pads it (SAME).",
-        size=_row[0],
-        padding=TF_SAME,
+        {"timm": timm_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[row[0]][1]))},
+        doc=f"EfficientNetV2-{row[0].upper()} {doc}.",
+        size=row[0],
+        **kwargs,
     )
 
+
+for _name, (_base, _timm) in EFFICIENTNETS_V2_TF.items():
+    _notes = TF_PADDING_NOTE.format(timm=_timm, base=_base)
+    register_v2_twin(_name, _base, _timm, _notes, "as the TensorFlow release pads it (SAME)", padding=TF_SAME)
+
 for _name, (_base, _timm) in EFFICIENTNETS_V2_TIMM.items():
-    _row = EFFICIENTNETS_V2[_base]
-    _card = efficientnet_v2_card(_base, *_row)
-    register_builder(
-        _card.variant(
-            name=_name,
-            compatible={"timm": _timm},
-            notes=f"{_base} with BatchNorm eps 1e-5 instead of the release's 1e-3: timm's {_timm}, its "
-            f"PyTorch definition of the same rows (weights trained with it need the epsilon). " + _card.notes,
-        ),
-        efficientnet_v2,
-        {"timm": timm_converter(block_layouts(EFFICIENTNET_V2_CONFIGS[_row[0]][1]))},
-        doc=f"EfficientNetV2-{_row[0].upper()} with timm's BatchNorm epsilon (1e-5).",
-        size=_row[0],
-        bn_eps=1e-5,
+    _notes = (
+        f"{_base} with BatchNorm eps 1e-5 instead of the release's 1e-3: timm's {_timm}, its "
+        "PyTorch definition of the same rows (weights trained with it need the epsilon). "
     )
+    register_v2_twin(_name, _base, _timm, _notes, "with timm's BatchNorm epsilon (1e-5)", bn_eps=1e-5)

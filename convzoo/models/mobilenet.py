@@ -584,43 +584,35 @@ for _name, (_config, _width, _params, _top1, _madds, _paper_params) in MOBILENET
         config=_config,
         width=_width,
     )
-    # timm's mobilenetv3_*_100: the same network (same rows, SE widths, activations, residuals and
-    # efficient last stage), trained in PyTorch with BatchNorm eps 1e-5. The epsilon changes every
-    # BatchNorm's output, so the weights need their own model to be reproduced.
+    # timm's mobilenetv3_*: the same network (same rows, SE widths, activations, residuals and
+    # efficient last stage), trained in PyTorch with BatchNorm eps 1e-5, which changes every
+    # BatchNorm's output; timm's tf_mobilenetv3_*: the release's own TensorFlow weights, which need
+    # TensorFlow's SAME padding (eps 1e-3 is already the release's). Each needs its own model.
     _timm_twin, _timm_name = MOBILENETS_V3_TIMM[_name]
-    register_builder(
-        _card.variant(
-            name=_timm_twin,
-            compatible={"timm": _timm_name},
-            notes=f"{_name} (Table {1 if _config == 'large' else 2} of the paper) with BatchNorm eps 1e-5 "
-            f"instead of the release's 1e-3: the epsilon of timm's {_timm_name}, whose weights were trained "
-            f"in PyTorch with it; this variant exists to load and reproduce them. Every layer, width and "
-            f"activation is {_name}'s; timm names them differently (conv_stem/bn1, blocks.S.B, the last "
-            "1x1 conv as a block of its own, the 1x1 conv after pooling as conv_head), which the "
-            "converter maps.",
-        ),
-        mobilenet_v3,
-        {"timm": timm_v3_converter(_layouts)},
-        doc=f"MobileNetV3-{_title} with timm's BatchNorm epsilon (1e-5).",
-        config=_config,
-        width=_width,
-        bn_eps=1e-5,
-    )
-    # timm's tf_mobilenetv3_*_100: the release's own TensorFlow weights, which need TensorFlow's
-    # SAME padding (BatchNorm eps 1e-3 is already the release's and this model's).
     _tf_twin, _tf_name = MOBILENETS_V3_TF[_name]
-    register_builder(
-        _card.variant(
-            name=_tf_twin,
-            compatible={"timm": _tf_name},
-            notes=f"{_name} with TensorFlow's SAME padding (at stride 2 on an even side the padded pixel "
-            "goes after, not one on each side: Conv2dTFSame), as the authors' TensorFlow release pads; "
-            f"loads timm's {_tf_name}, which holds that release's weights. " + _card.notes,
-        ),
-        mobilenet_v3,
-        {"timm": timm_v3_converter(_layouts)},
-        doc=f"MobileNetV3-{_title} as the TensorFlow release pads it (SAME).",
-        config=_config,
-        width=_width,
-        padding=TF_SAME,
+    _timm_notes = (
+        f"{_name} (Table {1 if _config == 'large' else 2} of the paper) with BatchNorm eps 1e-5 "
+        f"instead of the release's 1e-3: the epsilon of timm's {_timm_name}, whose weights were trained "
+        f"in PyTorch with it; this variant exists to load and reproduce them. Every layer, width and "
+        f"activation is {_name}'s; timm names them differently (conv_stem/bn1, blocks.S.B, the last "
+        "1x1 conv as a block of its own, the 1x1 conv after pooling as conv_head), which the "
+        "converter maps."
     )
+    _tf_notes = (
+        f"{_name} with TensorFlow's SAME padding (at stride 2 on an even side the padded pixel "
+        "goes after, not one on each side: Conv2dTFSame), as the authors' TensorFlow release pads; "
+        f"loads timm's {_tf_name}, which holds that release's weights. " + _card.notes
+    )
+    for _twin, _library_name, _notes, _doc, _kwargs in (
+        (_timm_twin, _timm_name, _timm_notes, "with timm's BatchNorm epsilon (1e-5)", dict(bn_eps=1e-5)),
+        (_tf_twin, _tf_name, _tf_notes, "as the TensorFlow release pads it (SAME)", dict(padding=TF_SAME)),
+    ):
+        register_builder(
+            _card.variant(name=_twin, compatible={"timm": _library_name}, notes=_notes),
+            mobilenet_v3,
+            {"timm": timm_v3_converter(_layouts)},
+            doc=f"MobileNetV3-{_title} {_doc}.",
+            config=_config,
+            width=_width,
+            **_kwargs,
+        )
