@@ -152,6 +152,44 @@ def steady(line: str) -> str:
     return line
 
 
+# The portable kernels make a seeded run repeat on the CPUs tried, but not on every CPU: one machine
+# printed test top-1 97.70% (loss 0.0688), another 97.40% (0.0662) from the same code and wheels. The
+# numbers must agree to these tolerances, everything else exactly.
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?%?")
+PERCENT_POINTS, RELATIVE = 1.0, 0.1
+
+
+def same_run(printed: str, sample: str) -> bool:
+    """Whether two lines of the main job's output match: the words and counts exactly, the other
+    numbers within the tolerances above (percentages in points, the rest relative)."""
+    printed, sample = steady(printed), steady(sample)
+    if NUMBER.sub("N", printed) != NUMBER.sub("N", sample):
+        return False
+    for a, b in zip(NUMBER.findall(printed), NUMBER.findall(sample), strict=True):
+        if a.endswith("%") != b.endswith("%"):
+            return False
+        if "." not in a + b and a != b:  # counts (epochs, images) exactly
+            return False
+        x, y = float(a.rstrip("%")), float(b.rstrip("%"))
+        if abs(x - y) > (PERCENT_POINTS if a.endswith("%") else RELATIVE * max(abs(y), 1e-12)):
+            return False
+    return True
+
+
+def test_same_run_tolerates_the_last_digits_only():
+    line = (
+        "epoch  12/12  loss 0.0688  train 97.88%  test 97.70% (top-5 99.90%)  lr 2.40e-08  0.8s  7,858 img/s"
+    )
+    other_cpu = (
+        "epoch  12/12  loss 0.0662  train 97.87%  test 97.40% (top-5 99.40%)  lr 2.40e-08  1.9s  3,110 img/s"
+    )
+    assert same_run(other_cpu, line)
+    assert not same_run(other_cpu.replace("97.40%", "95.40%"), line)  # two points off
+    assert not same_run(other_cpu.replace("0.0662", "0.0888"), line)  # the loss a third off
+    assert not same_run(other_cpu.replace("12/12", "11/12"), line)
+    assert not same_run(other_cpu.replace("test", "val"), line)
+
+
 @pytest.mark.slow
 def test_the_main_job_prints_the_readme_sample(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -162,7 +200,8 @@ def test_the_main_job_prints_the_readme_sample(tmp_path):
     assert done.returncode == 0, done.stderr
     printed = done.stdout.strip().splitlines()
     sample = main_job_sample()
-    assert [steady(x) for x in printed[-len(sample) :]] == [steady(x) for x in sample]
+    tail = printed[-len(sample) :]
+    assert all(same_run(a, b) for a, b in zip(tail, sample, strict=True)), "\n".join(tail)
 
 
 # The README's shell blocks are worked examples: the longer commands of a block run in order in one

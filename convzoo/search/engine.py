@@ -63,14 +63,14 @@ def open_storage(url: str | None, run_dir: str | Path = "runs/search") -> BaseSt
 
 def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
     """Optuna's RDBStorage; workers that start on a new database at the same moment race to create
-    its tables (PostgreSQL then reports a duplicate type): the losers wait and open the schema the
-    winner made."""
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
+    its tables (PostgreSQL then reports a duplicate type, SQLite a table that already exists): the
+    losers wait and open the schema the winner made."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
     for attempt in range(attempts):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
-        except (IntegrityError, ProgrammingError):
+        except (IntegrityError, OperationalError, ProgrammingError):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.5 * (attempt + 1))

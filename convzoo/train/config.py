@@ -57,7 +57,7 @@ class TrainConfig:
     threads: int | str = 0  # torch intra-op threads (0: leave torch's setting; auto: by measurement)
     seed: int = 0
     device: str = "auto"
-    portable_kernels: bool = False  # baseline CPU kernels: the same numbers on every x86-64 machine
+    portable_kernels: bool = False  # baseline CPU kernels: the same numbers across most x86-64 machines
     recipe: str = "auto"  # the family's recipe: paper | small (auto: small for in-memory datasets)
     save: str = "last"  # weights kept: last | best (the epoch of highest test top-1) | all (both)
     keep_resume: bool = False  # keep the resume tensors (weights + optimizer) once the run has finished

@@ -64,7 +64,7 @@ def use_fused_step(model: nn.Module, cfg: TrainConfig) -> bool | None:
     Fused steps are 2-9x faster on a CPU (an AdamW step of vgg11's 129M parameters: 0.25 s against
     2.1 s, benchmarks/RESULTS-optimizer-step.md), which is most of a step of the fully connected
     families. They round in another order than the per-tensor loop, so a run on the portable
-    kernels, whose numbers are quoted and repeat on every machine, keeps the loop (None: PyTorch's
+    kernels, whose numbers are quoted and repeat across machines, keeps the loop (None: PyTorch's
     default).
     """
     if cfg.portable_kernels:

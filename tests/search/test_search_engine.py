@@ -148,3 +148,23 @@ def test_a_journal_file_in_a_folder_not_yet_made_is_made_as_the_sqlite_default_i
     storage = open_storage(f"journal:{path}")
     optuna.create_study(storage=storage, study_name="s").optimize(lambda t: t.suggest_float("x", 0, 1), 1)
     assert path.is_file() and path.stat().st_size > 0
+
+
+@pytest.mark.parametrize("error", ["IntegrityError", "OperationalError", "ProgrammingError"])
+def test_a_worker_that_loses_the_schema_race_opens_the_winners_schema(monkeypatch, error):
+    """SQLite says 'table ... already exists', PostgreSQL 'duplicate type': the loser retries."""
+    import sqlalchemy.exc
+
+    from convzoo.search import engine
+
+    calls = []
+
+    def rdb_storage(url, engine_kwargs):
+        calls.append(url)
+        if len(calls) == 1:
+            raise getattr(sqlalchemy.exc, error)("CREATE TABLE trial_params", {}, Exception("already exists"))
+        return "storage"
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", rdb_storage)
+    monkeypatch.setattr(engine.time, "sleep", lambda s: None)
+    assert engine._rdb_storage("sqlite:///x.db") == "storage" and len(calls) == 2
