@@ -221,39 +221,53 @@ def efficientnet_card(
     )
 
 
+def member_converters(member: str) -> dict:
+    """The torchvision and timm converters of B0-B7 member `member` (its blocks' layouts)."""
+    scaling = EFFICIENTNET_SCALING[member]
+    layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, scaling.width, scaling.depth))
+    return {
+        "torchvision": torchvision_converter(layouts, {"1": "fc"}, flat=False),
+        "timm": timm_converter(layouts),
+    }
+
+
 for _name, _row in EFFICIENTNETS.items():
-    _scaling = EFFICIENTNET_SCALING[_row[0]]
-    _layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, _scaling.width, _scaling.depth))
     register_builder(
         efficientnet_card(_name, *_row),
         efficientnet,
-        {
-            "torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False),
-            "timm": timm_converter(_layouts),
-        },
+        member_converters(_row[0]),
         doc=f"EfficientNet-{_row[0].upper()}.",
-        scaling=_scaling,
+        scaling=EFFICIENTNET_SCALING[_row[0]],
     )
+
+
+def register_member_twin(
+    name: str, base: str, library: str, other: str, notes: str, doc: str, **kwargs
+) -> None:
+    """Register `name`: B0-B7 model `base` built with `kwargs`, claiming `library`'s `other`. Its
+    notes are `notes`, then base's scaling sentence (base's BatchNorm sentence does not hold)."""
+    row = EFFICIENTNETS[base]
+    card = efficientnet_card(base, *row)
+    register_builder(
+        card.variant(
+            name=name, compatible={library: other}, notes=notes + card.notes.split(". BatchNorm")[0] + "."
+        ),
+        efficientnet,
+        {library: member_converters(row[0])[library]},
+        doc=f"EfficientNet-{row[0].upper()} {doc}.",
+        scaling=EFFICIENTNET_SCALING[row[0]],
+        **kwargs,
+    )
+
 
 for _name, _member in TORCHVISION_EPS_1E3.items():
     _base = f"efficientnet_{_member}"
-    _card = efficientnet_card(_base, *EFFICIENTNETS[_base])
-    _scaling = EFFICIENTNET_SCALING[_member]
-    _layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, _scaling.width, _scaling.depth))
-    register_builder(
-        _card.variant(
-            name=_name,
-            compatible={"torchvision": _base},
-            notes=f"{_base} with BatchNorm eps 1e-3, as torchvision builds B5-B7 (and the TensorFlow "
-            f"release every member); loads torchvision's {_base}. "
-            + _card.notes.split(". BatchNorm")[0]
-            + ".",
-        ),
-        efficientnet,
-        {"torchvision": torchvision_converter(_layouts, {"1": "fc"}, flat=False)},
-        doc=f"EfficientNet-{_member.upper()} with BatchNorm eps 1e-3 (torchvision's).",
-        scaling=_scaling,
-        bn_eps=1e-3,
+    _notes = (
+        f"{_base} with BatchNorm eps 1e-3, as torchvision builds B5-B7 (and the TensorFlow "
+        f"release every member); loads torchvision's {_base}. "
+    )
+    register_member_twin(
+        _name, _base, "torchvision", _base, _notes, "with BatchNorm eps 1e-3 (torchvision's)", bn_eps=1e-3
     )
 
 
@@ -349,23 +363,9 @@ EFFICIENTNETS_V2_TIMM = {
 }
 
 for _name, (_base, _timm) in EFFICIENTNETS_TF.items():
-    _row = EFFICIENTNETS[_base]
-    _card = efficientnet_card(_base, *_row)
-    _scaling = EFFICIENTNET_SCALING[_row[0]]
-    _layouts = block_layouts(scale_rows(EFFICIENTNET_B0_ROWS, _scaling.width, _scaling.depth))
-    register_builder(
-        _card.variant(
-            name=_name,
-            compatible={"timm": _timm},
-            notes=TF_PADDING_NOTE.format(timm=_timm, base=_base) + _card.notes.split(". BatchNorm")[0] + ".",
-        ),
-        efficientnet,
-        {"timm": timm_converter(_layouts)},
-        doc=f"EfficientNet-{_row[0].upper()} as the TensorFlow release pads it (SAME, eps 1e-3).",
-        scaling=_scaling,
-        bn_eps=1e-3,
-        padding=TF_SAME,
-    )
+    _notes = TF_PADDING_NOTE.format(timm=_timm, base=_base)
+    _doc = "as the TensorFlow release pads it (SAME, eps 1e-3)"
+    register_member_twin(_name, _base, "timm", _timm, _notes, _doc, bn_eps=1e-3, padding=TF_SAME)
 
 
 def register_v2_twin(name: str, base: str, timm: str, notes: str, doc: str, **kwargs) -> None:
