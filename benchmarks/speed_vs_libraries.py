@@ -47,14 +47,16 @@ def load_avg() -> str:
 
 def pairs(patterns: list[str]) -> list[tuple[str, str, str]]:
     """(zoo name, library, library name) of every model card with a compatible checkpoint
-    (torchvision preferred where both libraries have one), filtered by fnmatch patterns."""
+    (torchvision preferred where both libraries have one), filtered by fnmatch patterns and in
+    their order (the cheap models first, say, so that a long run's table fills from the top)."""
+    names = list_models()
+    chosen = [n for p in patterns for n in names if fnmatch.fnmatch(n, p)] if patterns else names
     out = []
-    for name in list_models():
+    for name in dict.fromkeys(chosen):
         compatible = model_card(name).compatible
-        if not compatible or (patterns and not any(fnmatch.fnmatch(name, p) for p in patterns)):
-            continue
-        library = "torchvision" if "torchvision" in compatible else next(iter(compatible))
-        out.append((name, library, compatible[library]))
+        if compatible:
+            library = "torchvision" if "torchvision" in compatible else next(iter(compatible))
+            out.append((name, library, compatible[library]))
     return out
 
 

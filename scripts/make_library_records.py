@@ -139,6 +139,13 @@ RECORDS = [
         "LayerNorm eps 1e-6; gamma follows the 'anything else' rule",
     ),
     (
+        "timm_convnext_xlarge",
+        "timm",
+        "convnext_xlarge",
+        64,
+        "ConvNeXt-XL (ImageNet-22K pre-trained); LayerNorm eps 1e-6; gamma follows the 'anything else' rule",
+    ),
+    (
         "timm_vit_tiny_patch16_224",
         "timm",
         "vit_tiny_patch16_224",

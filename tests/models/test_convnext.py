@@ -13,7 +13,7 @@ def trainable(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-# The papers print millions: ViT-B 86M (Table 1), ConvNeXt-T/B/L 28M/89M/198M (Table 1).
+# The papers print millions: ViT-B 86M (Table 1), ConvNeXt-T/B/L/XL 28M/89M/198M/350M (Table 1).
 # Cards hold the exact counts.
 @pytest.mark.parametrize(
     ("name", "millions"),
@@ -23,6 +23,7 @@ def trainable(model) -> int:
         ("convnext_tiny", 28),
         ("convnext_base", 89),
         ("convnext_large", 198),
+        ("convnext_xlarge", 350),
     ],
 )
 def test_card_params_round_to_the_papers_millions(name, millions):
@@ -54,6 +55,23 @@ def test_convnext_stochastic_depth_grows_linearly_to_the_papers_rate():
     assert rates[0] == 0.0
     assert rates[-1] == pytest.approx(0.4)  # ConvNeXt-S, ImageNet-1K setting
     assert rates == sorted(rates)
+
+
+def test_convnext_xlarge_is_section_3s_xl_with_its_fine_tuning_drop_path():
+    card = convzoo.model_card("convnext_xlarge")
+    assert "ImageNet-22K" in card.results[0].note
+    with torch.device("meta"):
+        model = convzoo.create_model("convnext_xlarge")
+    blocks = [m for m in model.modules() if isinstance(m, ConvNeXtBlock)]
+    assert len(blocks) == 3 + 3 + 27 + 3
+    assert [b.dwconv.in_channels for b in (blocks[0], blocks[3], blocks[6], blocks[33])] == [
+        256,
+        512,
+        1024,
+        2048,
+    ]
+    assert blocks[-1].drop_path.drop_prob == pytest.approx(0.4)
+    assert trainable(model) == card.params
 
 
 def test_convnext_min_input_is_the_total_stride():
