@@ -47,6 +47,14 @@ def tf_same_pad(
 torch.fx.wrap("tf_same_pad")
 
 
+def tf_same_is_static(kernel: tuple[int, int], stride: int, dilation: int) -> bool:
+    """Whether TensorFlow's SAME padding is PyTorch's symmetric (k - 1) d / 2 on every input: at
+    stride 1 with an odd (k - 1) d + 1 it does not depend on the input's size. ConvNormAct then
+    pads statically, sparing a padded copy of every input (only the stride-2 convolutions of a
+    tf_* network pad per input)."""
+    return stride == 1 and all((k - 1) * dilation % 2 == 0 for k in kernel)
+
+
 class Conv2dTFSame(nn.Conv2d):
     """nn.Conv2d with TensorFlow's "SAME" padding (`tf_same_pad`); its parameters are nn.Conv2d's."""
 
@@ -83,11 +91,11 @@ class ConvNormAct(nn.Sequential):
         conv_kwargs = dict(
             stride=stride, groups=groups, dilation=dilation, bias=norm is None if bias is None else bias
         )
-        if padding == TF_SAME:
+        ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        if padding == TF_SAME and not tf_same_is_static(ks, stride, dilation):
             self.conv = Conv2dTFSame(in_chs, out_chs, kernel_size, **conv_kwargs)
         else:
-            if padding is None:
-                ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+            if padding is None or padding == TF_SAME:  # TF_SAME here: its padding is the symmetric one
                 padding = tuple(dilation * (k - 1) // 2 for k in ks)
             self.conv = nn.Conv2d(in_chs, out_chs, kernel_size, padding=padding, **conv_kwargs)
         if norm is not None:

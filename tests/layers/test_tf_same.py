@@ -49,3 +49,18 @@ def test_conv_norm_act_takes_tf_same_and_keeps_the_checkpoint_keys():
     assert {k: v.shape for k, v in tf.state_dict().items()} == {
         k: v.shape for k, v in plain.state_dict().items()
     }
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "dynamic"),
+    [(1, 1, False), (3, 1, False), (5, 1, False), (2, 1, True), (3, 2, True), (1, 2, True)],
+)
+def test_conv_norm_act_pads_statically_where_tf_same_is_symmetric(kernel, stride, dynamic):
+    torch.manual_seed(0)
+    block = ConvNormAct(2, 4, kernel, stride, TF_SAME, act=None, norm=None).eval()
+    assert isinstance(block.conv, Conv2dTFSame) == dynamic
+    reference = Conv2dTFSame(2, 4, kernel, stride=stride, bias=True)
+    reference.load_state_dict(block.conv.state_dict())
+    for side in (7, 8, 9):
+        x = torch.randn(1, 2, side, side + 1)
+        torch.testing.assert_close(block(x), reference(x))

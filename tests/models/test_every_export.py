@@ -72,7 +72,11 @@ def test_compile_matches_eager(name):
     model, x = _model_and_input(name)
     with torch.no_grad():
         compiled = torch.compile(model, fullgraph=True)  # fullgraph: a graph break is an error
-        assert torch.allclose(_logits(compiled(x)), _logits(model(x)), atol=1e-4, rtol=1e-3)
+        eager = _logits(model(x))
+        # Fused kernels sum in another order: float32 rounding relative to the logits' scale (a
+        # seeded densenet121's reach 2e5, where inductor's sums differ by 0.23: 1.2e-6 of the scale).
+        scale = max(1.0, eager.abs().max().item())
+        assert torch.allclose(_logits(compiled(x)), eager, atol=1e-4 * scale, rtol=1e-3)
 
 
 @pytest.mark.parametrize("name", ["resnet20", "densenet_40_12", "vit_ti_16"])
