@@ -11,8 +11,9 @@ state_dict through `load_weights`, and the eval outputs are checked equal (max |
 of the logits' scale) before anything is timed. Then every round times each variant in turn (the
 order rotates every round): the library's and the zoo's eval forward (batch --eval-batch, default
 input size, inference mode) and training step (batch --train-batch, forward + cross-entropy +
-backward + SGD step). A trial repeats its call until it lasts --trial-s; the table gives the
-median per-call milliseconds and zoo / library ratios (below 1: the zoo is faster).
+backward + SGD step, dropout and stochastic depth switched off in both). A trial repeats its call
+until it lasts --trial-s; the table gives the median per-call milliseconds and zoo / library ratios
+(below 1: the zoo is faster).
 --channels-last, --bf16 (autocast) and --compile (torch.compile, default mode) add zoo-only
 variants, reported as their time over the zoo's plain eager time (below 1: a gain).
 Writes benchmarks/RESULTS-speed.md (machine, versions, load, seed, threads) after every model.
@@ -84,7 +85,22 @@ def eval_call(model: nn.Module, x: torch.Tensor, amp: bool = False) -> Callable[
     return call
 
 
+def without_random_drops(model: nn.Module) -> nn.Module:
+    """Switch dropout and stochastic depth off, in place: their defaults differ between the libraries
+    (timm builds with none, torchvision and the zoo with the papers' rates), and a train step should
+    time the same computation on both sides."""
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
+        elif hasattr(module, "drop_prob"):  # the zoo's and timm's DropPath
+            module.drop_prob = 0.0
+        elif type(module).__name__ == "StochasticDepth":  # torchvision's
+            module.p = 0.0
+    return model
+
+
 def train_call(model: nn.Module, x: torch.Tensor, y: torch.Tensor, amp: bool = False) -> Callable[[], None]:
+    without_random_drops(model)
     opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
 
     def call() -> None:
@@ -295,7 +311,9 @@ def main() -> None:
             "shared: milliseconds are upper bounds, the ratios come from interleaved trials.",
             "",
             f"Eval: batch {args.eval_batch}, inference mode; train: batch {args.train_batch}, forward + "
-            f"cross-entropy + backward + SGD step; default input size of each model; median of "
+            f"cross-entropy + backward + SGD step, dropout and stochastic depth off on both sides (since "
+            "2026-12-03; earlier files trained the zoo with its papers' rates and timm with none); "
+            f"default input size of each model; median of "
             f"{args.rounds} rounds, each trial at least {args.trial_s} s. Ratios are zoo / library "
             "(below 1: the zoo is faster), of the medians and of the fastest trials (best-of: other jobs "
             "only ever add time); the variant columns are the zoo variant's time over the zoo's "

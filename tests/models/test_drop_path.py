@@ -52,3 +52,15 @@ def test_drop_path_rate_drops_branches_in_training_only(name):
         first = dropping.forward_features(x)
         torch.manual_seed(2)
         assert not torch.allclose(first, dropping.forward_features(x))
+
+
+def test_drop_path_keeps_or_zeroes_each_sample_and_scales_the_kept_by_one_over_keep():
+    torch.manual_seed(0)
+    drop = DropPath(0.25).train()
+    x = torch.randn(4000, 3, 2, 2)
+    y = drop(x)
+    kept = (y != 0).flatten(1).all(1)
+    assert ((y == 0).flatten(1).all(1) | kept).all()  # a whole sample is dropped, or none of it
+    assert torch.allclose(y[kept], x[kept] / 0.75)
+    assert abs(kept.float().mean().item() - 0.75) < 0.03  # 4000 draws: 0.03 is over 4 sigma
+    assert drop.eval()(x) is x
