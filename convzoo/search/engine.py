@@ -56,9 +56,12 @@ def open_storage(url: str | None, run_dir: str | Path = "runs/search") -> BaseSt
             f"got {url!r}"
         )
     try:
-        return _rdb_storage(url)
+        storage = _rdb_storage(url)
     except ImportError as e:
         raise ValueError(f"storage {url.split(':', 1)[0]} needs a database driver: {e}") from None
+    if storage.engine.name == "sqlite":
+        _begin_sqlite_transactions_immediately(storage.engine)
+    return storage
 
 
 def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
@@ -75,6 +78,27 @@ def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
                 raise
             time.sleep(0.5 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _begin_sqlite_transactions_immediately(engine: Any) -> None:
+    """Make a claim's read and write one step on SQLite.
+
+    SQLite ignores the SELECT ... FOR UPDATE with which Optuna reads a trial before it changes its
+    state, and Python's sqlite3 opens a transaction only at the first write, so two workers could
+    both read a trial as WAITING and both run it. Every transaction here begins IMMEDIATE, taking
+    the database's write lock before it reads (SQLAlchemy's recipe for pysqlite); the pooled
+    connections made before are dropped so that every connection has it."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # sqlite3 leaves BEGIN to the listener below
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()
 
 
 def _engine_kwargs(url: str) -> dict[str, Any]:
@@ -251,11 +275,20 @@ def run_worker(
             study.enqueue_trial({}, skip_if_exists=False)  # the budget keeps its place for a rerun
             raise
         except Exception as e:  # a crashing trial is recorded, never lost
-            trial.set_user_attr("error", f"{type(e).__name__}: {e}"[:2000])
-            frozen = study.tell(trial, state=TrialState.FAIL)
+            frozen = record_failure(study, trial, e)
         done.append(frozen)
         on_trial(frozen)
     return done
+
+
+def record_failure(study: optuna.Study, trial: optuna.Trial, error: Exception) -> FrozenTrial:
+    """Mark the trial FAIL with its error; a trial already finished (the reaper took a worker that
+    went silent for its trial, and enqueued a replacement) keeps what was recorded."""
+    current = study._storage.get_trial(trial._trial_id)
+    if current.state.is_finished():
+        return current
+    trial.set_user_attr("error", f"{type(error).__name__}: {error}"[:2000])
+    return study.tell(trial, state=TrialState.FAIL)
 
 
 def start_worker_offset(study: optuna.Study) -> int:

@@ -42,20 +42,11 @@ WORKER = textwrap.dedent(
 )
 
 
-def start_worker(url, name, trials, seed, delay=0.05, barrier=None):
+def start_script(script: str, *args: str) -> subprocess.Popen:
+    """A Python process running `script` with `args`, the repository on its path, output captured."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            WORKER,
-            url,
-            name,
-            str(trials),
-            str(seed),
-            str(delay),
-            *([str(barrier)] if barrier else []),
-        ],
+        [sys.executable, "-c", script, *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -63,8 +54,13 @@ def start_worker(url, name, trials, seed, delay=0.05, barrier=None):
     )
 
 
-def check_two_workers(url, barrier, name="shared", trials=12):
-    workers = [start_worker(url, name, trials, seed, 0.3, barrier) for seed in (0, 1)]
+def start_worker(url, name, trials, seed, delay=0.05, barrier=None):
+    extra = [str(barrier)] if barrier else []
+    return start_script(WORKER, url, name, str(trials), str(seed), str(delay), *extra)
+
+
+def release_together(workers: list[subprocess.Popen], barrier: Path) -> None:
+    """Wait until workers 0 and 1 are ready (or one has exited), then let both go at once."""
     for _ in range(3000):
         if all((barrier / f"ready-{seed}").exists() for seed in (0, 1)) or any(
             w.poll() is not None for w in workers
@@ -72,6 +68,11 @@ def check_two_workers(url, barrier, name="shared", trials=12):
             break
         time.sleep(0.1)
     (barrier / "go").touch()
+
+
+def check_two_workers(url, barrier, name="shared", trials=12):
+    workers = [start_worker(url, name, trials, seed, 0.3, barrier) for seed in (0, 1)]
+    release_together(workers, barrier)
     ran = []
     for w in workers:
         out, err = w.communicate(timeout=600)
@@ -168,3 +169,42 @@ def test_a_worker_that_loses_the_schema_race_opens_the_winners_schema(monkeypatc
     monkeypatch.setattr(optuna.storages, "RDBStorage", rdb_storage)
     monkeypatch.setattr(engine.time, "sleep", lambda s: None)
     assert engine._rdb_storage("sqlite:///x.db") == "storage" and len(calls) == 2
+
+
+CLAIMER = textwrap.dedent(
+    """
+    import sys
+    import time
+    from pathlib import Path
+    import optuna
+    from convzoo.search.engine import claim, open_storage
+    url, barrier, seed = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    study = optuna.load_study(study_name="race", storage=open_storage(url))
+    (barrier / f"ready-{seed}").touch()
+    while not (barrier / "go").exists():
+        time.sleep(0.01)
+    claimed = []
+    while (trial := claim(study)) is not None:
+        claimed.append(trial.number)
+    print(" ".join(map(str, claimed)))
+    """
+)
+
+
+@pytest.mark.slow
+def test_two_workers_never_claim_the_same_waiting_trial_on_sqlite(tmp_path):
+    """SQLite ignores SELECT ... FOR UPDATE: without transactions that take the write lock before they
+    read, two workers both read a trial as WAITING and both run it."""
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    study = optuna.create_study(storage=open_storage(url), study_name="race")
+    for _ in range(120):
+        study.enqueue_trial({}, skip_if_exists=False)
+    workers = [start_script(CLAIMER, url, str(tmp_path), str(seed)) for seed in (0, 1)]
+    release_together(workers, tmp_path)
+    claimed = []
+    for w in workers:
+        out, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err
+        claimed.append([int(n) for n in out.split()])
+    assert sorted(claimed[0] + claimed[1]) == list(range(120))  # each trial claimed once
+    assert claimed[0] and claimed[1]
