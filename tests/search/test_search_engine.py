@@ -208,3 +208,18 @@ def test_two_workers_never_claim_the_same_waiting_trial_on_sqlite(tmp_path):
         claimed.append([int(n) for n in out.split()])
     assert sorted(claimed[0] + claimed[1]) == list(range(120))  # each trial claimed once
     assert claimed[0] and claimed[1]
+
+
+def test_a_failure_of_a_trial_the_reaper_finished_keeps_the_reapers_record(tmp_path):
+    from convzoo.search.engine import claim, record_failure
+
+    study = optuna.create_study(storage=open_storage(None, tmp_path), study_name="reaped")
+    for _ in range(2):
+        study.enqueue_trial({}, skip_if_exists=False)
+    reaped, running = claim(study), claim(study)
+    study._storage.set_trial_user_attr(reaped._trial_id, "error", "worker w stopped during the trial")
+    study._storage.set_trial_state_values(reaped._trial_id, TrialState.FAIL)
+    kept = record_failure(study, reaped, RuntimeError("too late"))
+    assert kept.state == TrialState.FAIL and kept.user_attrs["error"] == "worker w stopped during the trial"
+    failed = record_failure(study, running, RuntimeError("boom"))
+    assert failed.state == TrialState.FAIL and failed.user_attrs["error"] == "RuntimeError: boom"
