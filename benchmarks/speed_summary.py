@@ -28,18 +28,25 @@ class PairTiming:
 
 
 def read_pairs(path: Path) -> list[PairTiming]:
-    """The rows of one results file's table (header and separator skipped)."""
-    pairs = []
+    """The timed rows of one results file's table, its columns found by their header names (the
+    rows of pairs that were not timed, with a reason in place of their numbers, are left out)."""
+    pairs, column = [], {}
     for line in path.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 9 or not cells[0].startswith("`"):
+        if cells[0] == "zoo model":
+            column = {name: i for i, name in enumerate(cells)}
             continue
-        best_eval, best_train = (float(v) for v in cells[8].split("/"))
+        if not column or not cells[0].startswith("`"):
+            continue
+        best = cells[column["best-of eval / train"]]
+        if "/" not in best:
+            continue
+        best_eval, best_train = (float(v) for v in best.split("/"))
         pairs.append(
             PairTiming(
                 model=cells[0].strip("`"),
-                eval_ratio=float(cells[4].strip("*")),
-                train_ratio=float(cells[7].strip("*")),
+                eval_ratio=float(cells[column["eval zoo/library"]].strip("*")),
+                train_ratio=float(cells[column["train zoo/library"]].strip("*")),
                 best_eval=best_eval,
                 best_train=best_train,
                 source=path.name,
