@@ -186,7 +186,7 @@ def open_study(
 def reap_stale(study: optuna.Study, grace_s: float = GRACE_S) -> list[int]:
     """Mark RUNNING trials of dead workers FAIL and enqueue a replacement for each; their numbers."""
     host = socket.gethostname()
-    storage, reaped = study._storage, []
+    reaped: list[int] = []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = str(t.system_attrs.get("worker", ""))
         beat = float(t.system_attrs.get("heartbeat", t.datetime_start.timestamp() if t.datetime_start else 0))
@@ -194,16 +194,23 @@ def reap_stale(study: optuna.Study, grace_s: float = GRACE_S) -> list[int]:
         dead = whost == host and wpid.isdigit() and not process_alive(int(wpid))
         if not (dead or time.time() - beat > grace_s):
             continue
-        try:
-            storage.set_trial_user_attr(
-                t._trial_id, "error", f"worker {worker or '?'} stopped during the trial"
-            )
-            if storage.set_trial_state_values(t._trial_id, TrialState.FAIL):
-                study.enqueue_trial({}, skip_if_exists=False)
-                reaped.append(t.number)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue
+        if fail_trial(study, t._trial_id, f"worker {worker or '?'} stopped during the trial"):
+            study.enqueue_trial({}, skip_if_exists=False)
+            reaped.append(t.number)
     return reaped
+
+
+def fail_trial(study: optuna.Study, trial_id: int, error: str) -> bool:
+    """Mark a running trial FAIL with `error`; False (and nothing written) when it had finished
+    already: the reaper took it from a worker that went silent, or its worker finished it. The
+    storage checks and writes in one transaction, so of two callers exactly one gets True, and only
+    that one enqueues the trial's replacement."""
+    storage = study._storage
+    try:
+        storage.set_trial_user_attr(trial_id, "error", error[:2000])
+        return storage.set_trial_state_values(trial_id, TrialState.FAIL)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return False
 
 
 def claim(study: optuna.Study) -> optuna.Trial | None:
@@ -270,9 +277,8 @@ def run_worker(
         except optuna.TrialPruned:
             frozen = study.tell(trial, state=TrialState.PRUNED)
         except KeyboardInterrupt:
-            trial.set_user_attr("error", "interrupted")
-            study.tell(trial, state=TrialState.FAIL)
-            study.enqueue_trial({}, skip_if_exists=False)  # the budget keeps its place for a rerun
+            if fail_trial(study, trial._trial_id, "interrupted"):  # else the reaper replaced it
+                study.enqueue_trial({}, skip_if_exists=False)  # the budget keeps its place for a rerun
             raise
         except Exception as e:  # a crashing trial is recorded, never lost
             frozen = record_failure(study, trial, e)
@@ -284,11 +290,8 @@ def run_worker(
 def record_failure(study: optuna.Study, trial: optuna.Trial, error: Exception) -> FrozenTrial:
     """Mark the trial FAIL with its error; a trial already finished (the reaper took a worker that
     went silent for its trial, and enqueued a replacement) keeps what was recorded."""
-    current = study._storage.get_trial(trial._trial_id)
-    if current.state.is_finished():
-        return current
-    trial.set_user_attr("error", f"{type(error).__name__}: {error}"[:2000])
-    return study.tell(trial, state=TrialState.FAIL)
+    fail_trial(study, trial._trial_id, f"{type(error).__name__}: {error}")
+    return study._storage.get_trial(trial._trial_id)
 
 
 def start_worker_offset(study: optuna.Study) -> int:

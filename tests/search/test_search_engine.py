@@ -223,3 +223,32 @@ def test_a_failure_of_a_trial_the_reaper_finished_keeps_the_reapers_record(tmp_p
     assert kept.state == TrialState.FAIL and kept.user_attrs["error"] == "worker w stopped during the trial"
     failed = record_failure(study, running, RuntimeError("boom"))
     assert failed.state == TrialState.FAIL and failed.user_attrs["error"] == "RuntimeError: boom"
+
+
+def waiting(study: optuna.Study) -> int:
+    return len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+
+
+@pytest.mark.parametrize("reaped_first", [False, True])
+def test_an_interrupted_trial_is_replaced_once(tmp_path, reaped_first):
+    """Ctrl-C marks the trial FAIL and enqueues its replacement, unless the reaper had already done
+    both (it took the trial from a worker that went silent): then nothing is written twice."""
+    from convzoo.search.engine import fail_trial
+
+    study = optuna.create_study(storage=open_storage(None, tmp_path), study_name="interrupted")
+    for _ in range(3):
+        study.enqueue_trial({}, skip_if_exists=False)
+
+    def objective(trial):
+        if reaped_first:  # what reap_stale does to a silent worker's trial
+            assert fail_trial(study, trial._trial_id, "worker w stopped during the trial")
+            study.enqueue_trial({}, skip_if_exists=False)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_worker(study, objective, strategy_name="random")
+    (failed,) = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+    assert failed.user_attrs["error"] == (
+        "worker w stopped during the trial" if reaped_first else "interrupted"
+    )
+    assert waiting(study) == 3  # two left of the budget, and one replacement
