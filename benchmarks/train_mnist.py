@@ -1,14 +1,16 @@
 """LeNet-5 on full MNIST with convzoo's default recipe, against the classic PyTorch MNIST example.
 
-    python benchmarks/train_mnist.py [--data-dir ../shared/data/mnist] [--epochs N] [--threads N|auto]
-        [--models lenet5_modern,lenet5] [--bare lenet5_modern] [--baseline-epochs 3 | --skip-baseline]
-        [--portable-kernels] [--throughput-only]
+    python benchmarks/train_mnist.py [--data-dir ../shared/data/mnist] [--epochs N] [--batch-size N]
+        [--threads N|auto] [--models lenet5_modern,lenet5] [--bare lenet5_modern] [--seeds 1,2,3,4]
+        [--baseline-epochs 3 | --skip-baseline] [--portable-kernels] [--throughput-only] [--out FILE]
 
 Reports, per model (lenet5_modern, lenet5): test top-1 per epoch, training seconds to 99.0%, the best
 top-1 within 60 s of training; for the --bare models the same recipe written as a bare loop (same
 model, seed, optimizer, schedule, batches and augmentation, nothing else), run interleaved with the
 trainer epoch by epoch so both meet the same load, and the trainer's images/s over the bare loop's;
 and the baseline (2 conv + 2 fc, Adadelta lr 1.0, batch 64, per-sample loading) timed to 99.0%.
+With --seeds, the first model's recipe is trained again (trainer only) from each further seed: how
+far its final top-1 and its epochs to 99.0% move with the seed alone.
 Threads follow the recipe (LeNet: auto, one thread or all cores by timed steps) unless --threads.
 Writes benchmarks/RESULTS-train.md.
 """
@@ -30,6 +32,7 @@ from torch.nn import functional as F
 
 from convzoo import create_model
 from convzoo.data import load_dataset
+from convzoo.io import atomic_write
 from convzoo.train import Trainer, resolve_config
 from convzoo.train.config import environment
 from convzoo.train.kernels import pin_portable_kernels
@@ -154,12 +157,17 @@ class BareLoop:
 
 
 def side_by_side(
-    model: str, ds, epochs: int | None, threads, bare: bool, portable: bool = False
+    model: str,
+    ds,
+    overrides: dict,
+    bare: bool,
+    portable: bool = False,
+    seed: int = SEED,
 ) -> Iterator[dict]:
     """The trainer's epochs and (with bare) the bare loop's, interleaved epoch by epoch (the order
     alternates), so both meet the same load; test top-1 after every epoch (not timed). Yields the
     results so far after every epoch."""
-    cfg = resolve_config(model, settings(epochs=epochs, threads=threads, portable=portable))
+    cfg = resolve_config(model, settings(portable=portable, seed=seed, **overrides))
     trainer = Trainer(cfg, dataset=ds)
     loop = BareLoop(trainer) if bare else None
     sides = {"trainer": [], "bare": []}
@@ -236,10 +244,14 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    parser.add_argument("--batch-size", type=int, help="override the recipe's batch size")
     parser.add_argument("--threads", type=parse_threads, help="override the recipe's torch threads (or auto)")
     parser.add_argument("--models", default="lenet5_modern,lenet5")
     parser.add_argument(
         "--bare", default="lenet5_modern", help="models also run as a bare loop, side by side"
+    )
+    parser.add_argument(
+        "--seeds", default="", help="further seeds for the first model's recipe, e.g. 1,2,3,4 (trainer only)"
     )
     parser.add_argument("--baseline-epochs", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
@@ -271,22 +283,40 @@ def main() -> None:
     ds = load_dataset("mnist", args.data_dir)
     bare = set(args.bare.split(",")) if args.bare else set()
     results: dict[str, dict] = {}
+    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "threads": args.threads}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    results: dict[str, dict] = {}
+    seeds: dict[int, dict] = {}
     for m in args.models.split(","):
-        for partial in side_by_side(m, ds, args.epochs, args.threads, m in bare, args.portable_kernels):
+        for partial in side_by_side(m, ds, overrides, m in bare, args.portable_kernels):
             results[m] = partial
-            write_report(args, results, None, load_before)  # a long run under load leaves its epochs so far
+            write_report(args, results, seeds, None, load_before)  # a long run leaves its epochs so far
+    first = args.models.split(",")[0]
+    for seed in (int(s) for s in args.seeds.split(",") if s.strip()):
+        for partial in side_by_side(first, ds, overrides, False, args.portable_kernels, seed=seed):
+            seeds[seed] = partial
+        write_report(args, results, seeds, None, load_before)
     base = None if args.skip_baseline else baseline(ds, args.baseline_epochs, budget_s=1800)
-    write_report(args, results, base, load_before, final=True)
+    write_report(args, results, seeds, base, load_before, final=True)
 
 
-def write_report(args, results: dict, base: dict | None, load_before: str, final: bool = False) -> None:
+def write_report(
+    args, results: dict, seeds: dict, base: dict | None, load_before: str, final: bool = False
+) -> None:
     """RESULTS-train.md from the results so far (printed too when final)."""
     load_after = load_avg()
     first = args.models.split(",")[0]
     cfg = results[first]["cfg"]
     env = environment()
     flags = "".join(
-        f" --{k} {v}" for k, v in (("epochs", args.epochs), ("threads", args.threads)) if v is not None
+        f" --{k} {v}"
+        for k, v in (
+            ("epochs", args.epochs),
+            ("batch-size", args.batch_size),
+            ("threads", args.threads),
+            ("seeds", args.seeds or None),
+        )
+        if v is not None
     )
     if args.portable_kernels:
         flags += " --portable-kernels"
@@ -302,7 +332,8 @@ def write_report(args, results: dict, base: dict | None, load_before: str, final
         f"Machine: {env['machine']['cpu']}, {env['machine']['cpu_count']} cores visible, "
         f"{platform.platform()}.",
         f"Versions: convzoo {env['versions']['convzoo']}, torch {env['versions']['torch']}, "
-        f"numpy {env['versions']['numpy']}, Python {env['versions']['python']}. Seeds: {SEED} everywhere.",
+        f"numpy {env['versions']['numpy']}, Python {env['versions']['python']}. Seeds: {SEED} everywhere"
+        + (", and the further seeds of the last table." if args.seeds else "."),
         f"Load average (1/5/15 min) before: {load_before}; {'after' if final else 'now'}: {load_after}. "
         "The machine is shared: "
         "with a load above the core count, seconds here overstate what an idle machine takes; the "
@@ -365,12 +396,39 @@ def write_report(args, results: dict, base: dict | None, load_before: str, final
             f"Time to 99.0%: the example takes {base['to_99'] / results[first]['trainer']['to_99']:.1f}x "
             f"as long as `{first}`."
         )
+    if seeds:
+        lines += ([""] if lines[-1] else []) + seed_table(first, results, seeds)
     if not final:
         lines.append("Run in progress: the rows above hold the epochs done so far.")
     lines.append("")
-    Path(args.out).write_text("\n".join(lines))
+    atomic_write(args.out, lambda tmp: Path(tmp).write_text("\n".join(lines)))
     if final:
         print("\n".join(lines))
+
+
+def seed_table(model: str, results: dict, seeds: dict) -> list[str]:
+    """Markdown lines: final top-1, epochs and seconds to 99.0% of `model`'s trainer per seed."""
+    runs = {SEED: results[model], **seeds} if model in results else dict(seeds)
+    lines = [
+        f"The same recipe from other seeds (`{model}`, trainer only):",
+        "",
+        "| seed | final top-1 | epoch reaching 99.0% | seconds to 99.0% | images/s |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for seed, r in sorted(runs.items()):
+        row = r["trainer"]
+        epoch = next((e for e, t, _, _ in row["rows"] if t >= 0.99), None)
+        to99 = f"{row['to_99']:.1f}" if row["to_99"] is not None else "not reached"
+        cells = [str(seed), f"{row['final']:.2%}", str(epoch or "not reached"), to99]
+        lines.append("| " + " | ".join(cells) + f" | {row['images_per_s']:,.0f} |")
+    finals = [r["trainer"]["final"] for r in runs.values()]
+    lines += [
+        "",
+        f"Final top-1 over {len(finals)} seeds: {min(finals):.2%} to {max(finals):.2%}, "
+        f"median {statistics.median(finals):.2%}.",
+        "",
+    ]
+    return lines
 
 
 if __name__ == "__main__":
