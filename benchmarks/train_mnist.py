@@ -282,7 +282,6 @@ def main() -> None:
     load_before = load_avg()
     ds = load_dataset("mnist", args.data_dir)
     bare = set(args.bare.split(",")) if args.bare else set()
-    results: dict[str, dict] = {}
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "threads": args.threads}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     results: dict[str, dict] = {}
@@ -408,7 +407,7 @@ def write_report(
 
 def seed_table(model: str, results: dict, seeds: dict) -> list[str]:
     """Markdown lines: final top-1, epochs and seconds to 99.0% of `model`'s trainer per seed."""
-    runs = {SEED: results[model], **seeds} if model in results else dict(seeds)
+    runs = {SEED: results[model], **seeds}
     lines = [
         f"The same recipe from other seeds (`{model}`, trainer only):",
         "",

@@ -201,10 +201,10 @@ def reap_stale(study: optuna.Study, grace_s: float = GRACE_S) -> list[int]:
 
 
 def fail_trial(study: optuna.Study, trial_id: int, error: str) -> bool:
-    """Mark a running trial FAIL with `error`; False (and nothing written) when it had finished
-    already: the reaper took it from a worker that went silent, or its worker finished it. The
-    storage checks and writes in one transaction, so of two callers exactly one gets True, and only
-    that one enqueues the trial's replacement."""
+    """Mark a running trial FAIL with `error`; False when it had finished already (the reaper took
+    it from a worker that went silent, or its worker finished it). The storage checks the state and
+    sets it in one transaction, so of two callers exactly one gets True, and only that one enqueues
+    the trial's replacement (the other's error text may still have been written before it lost)."""
     storage = study._storage
     try:
         storage.set_trial_user_attr(trial_id, "error", error[:2000])
