@@ -166,7 +166,7 @@ class SeparableOp(nn.Sequential):
         self.act1 = nn.ReLU()
         self.sep1 = SeparableConv(in_chs, out_chs, kernel, stride)
         self.bn1 = BatchNorm(out_chs)
-        self.act2 = nn.ReLU()
+        self.act2 = nn.ReLU(inplace=True)  # bn1's output has no other reader
         self.sep2 = SeparableConv(out_chs, out_chs, kernel, 1)
         self.bn2 = BatchNorm(out_chs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import pytest
@@ -84,3 +85,23 @@ def test_stride_2_average_pooling_counts_its_zero_padding():
     assert torch.all(pool3x3("avg", 1)(ones) == 1)  # stride 1 leaves the padding out
     maxed = pool3x3("max", 2)(-ones)
     assert torch.all(maxed == -1)  # -inf padding never wins
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_separable_op_second_relu_in_place_matches_out_of_place(stride):
+    """The op's second ReLU works in place on bn1's output (its only reader), as timm's port does;
+    outputs and gradients match the out-of-place op, and the op's input is left as it was."""
+    torch.manual_seed(0)
+    op = make_operation("sep5x5", 8, 8, stride).train()
+    assert op.act2.inplace and not op.act1.inplace  # act1 reads a cell input other ops share
+    plain = copy.deepcopy(op)
+    plain.act2.inplace = False
+    x = torch.randn(2, 8, 9, 9)
+    kept = x.clone()
+    outs = [m(x) for m in (op, plain)]
+    grads = [
+        torch.autograd.grad(o.square().sum(), (m.sep1.depthwise.weight, m.bn1.weight))
+        for o, m in zip(outs, (op, plain), strict=True)
+    ]
+    assert torch.equal(x, kept) and torch.equal(outs[0], outs[1])
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(*grads, strict=True))
