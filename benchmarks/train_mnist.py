@@ -1,8 +1,9 @@
 """LeNet-5 on full MNIST with convzoo's default recipe, against the classic PyTorch MNIST example.
 
     python benchmarks/train_mnist.py [--data-dir ../shared/data/mnist] [--epochs N] [--batch-size N]
-        [--threads N|auto] [--models lenet5_modern,lenet5] [--bare lenet5_modern] [--seeds 1,2,3,4]
-        [--baseline-epochs 3 | --skip-baseline] [--portable-kernels] [--throughput-only] [--out FILE]
+        [--threads N|auto] [--bf16 on|off|auto] [--models lenet5_modern,lenet5] [--bare lenet5_modern]
+        [--seeds 1,2,3,4] [--baseline-epochs 3 | --skip-baseline] [--portable-kernels] [--throughput-only]
+        [--out FILE]
 
 Reports, per model (lenet5_modern, lenet5): test top-1 per epoch, training seconds to 99.0%, the best
 top-1 within 60 s of training; for the --bare models the same recipe written as a bare loop (same
@@ -36,6 +37,7 @@ from convzoo.io import atomic_write
 from convzoo.train import Trainer, resolve_config
 from convzoo.train.config import environment
 from convzoo.train.kernels import pin_portable_kernels
+from convzoo.train.precision import parse_bf16
 from convzoo.train.schedule import build_optimizer, build_scheduler
 from convzoo.train.threads import parse_threads
 
@@ -136,7 +138,8 @@ class BareLoop:
         for x, y in t.dataset.train.batches(
             cfg.batch_size, t.mean, t.std, generator=generator, augment=t.augment
         ):
-            loss = F.cross_entropy(self.model(x), y, label_smoothing=cfg.label_smoothing)
+            with t.autocast():  # the recipe's precision (bf16 where the CPU computes it natively)
+                loss = F.cross_entropy(self.model(x), y, label_smoothing=cfg.label_smoothing)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -148,7 +151,7 @@ class BareLoop:
     def test_top1(self) -> float:
         t = self.trainer
         self.model.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), t.autocast():
             correct = sum(
                 int((self.model(x).argmax(1) == y).sum())
                 for x, y in t.dataset.test.batches(t.cfg.eval_batch_size, t.mean, t.std)
@@ -192,7 +195,7 @@ def side_by_side(
             + f" load {load_avg()}",
             flush=True,
         )
-        yield summarize(cfg, sides, len(ds.train))
+        yield summarize(trainer, sides, len(ds.train))
 
 
 def settings(portable: bool = False, **overrides) -> dict:
@@ -218,9 +221,10 @@ def throughput(model: str, ds, threads, images: int = 3200, rounds: int = 8, por
     return {**medians, "ratio": medians["trainer"] / medians["bare"], "threads": torch.get_num_threads()}
 
 
-def summarize(cfg, sides: dict[str, list], n_train: int) -> dict:
+def summarize(trainer: Trainer, sides: dict[str, list], n_train: int) -> dict:
     """Cumulative seconds, time to 99.0%, best within 60 s, final top-1 and images/s per side."""
-    out = {"cfg": cfg, "threads": torch.get_num_threads()}
+    cfg = trainer.cfg
+    out = {"cfg": cfg, "threads": torch.get_num_threads(), "bf16": trainer.bf16}
     for side, rows in sides.items():
         if not rows:
             continue
@@ -246,6 +250,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
     parser.add_argument("--batch-size", type=int, help="override the recipe's batch size")
     parser.add_argument("--threads", type=parse_threads, help="override the recipe's torch threads (or auto)")
+    parser.add_argument(
+        "--bf16", type=parse_bf16, help="override the recipe's bf16 autocast: on, off or auto"
+    )
     parser.add_argument("--models", default="lenet5_modern,lenet5")
     parser.add_argument(
         "--bare", default="lenet5_modern", help="models also run as a bare loop, side by side"
@@ -282,7 +289,12 @@ def main() -> None:
     load_before = load_avg()
     ds = load_dataset("mnist", args.data_dir)
     bare = set(args.bare.split(",")) if args.bare else set()
-    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "threads": args.threads}
+    overrides = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "threads": args.threads,
+        "bf16": args.bf16,
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     results: dict[str, dict] = {}
     seeds: dict[int, dict] = {}
@@ -313,6 +325,8 @@ def write_report(
             ("epochs", args.epochs),
             ("batch-size", args.batch_size),
             ("threads", args.threads),
+            ("bf16", {True: "on", False: "off"}.get(args.bf16, args.bf16)),
+            ("models", None if args.models == "lenet5_modern,lenet5" else args.models),
             ("seeds", args.seeds or None),
         )
         if v is not None
@@ -340,7 +354,8 @@ def write_report(
         "",
         f"Recipe ({first}): optimizer {cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, schedule "
         f"{cfg.schedule}, epochs {cfg.epochs}, weight decay {cfg.weight_decay}, augmentation {cfg.augment} "
-        f"(MNIST: translate +-2 px), threads {cfg.threads} (chosen: {results[first]['threads']}); "
+        f"(MNIST: translate +-2 px), threads {cfg.threads} (chosen: {results[first]['threads']}), "
+        f"bf16 {cfg.bf16} (chosen: {'on' if results[first]['bf16'] else 'off'}); "
         f"kernels {'portable (oneDNN SSE4.1, ATen default loops)' if cfg.portable_kernels else 'native'}; "
         "28x28 padded to 32x32.",
         "",

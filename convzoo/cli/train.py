@@ -26,6 +26,7 @@ FLAGS = {
     "augment": "augment",
     "ema": "ema_decay",
     "threads": "threads",
+    "bf16": "bf16",
     "workers": "workers",
     "device": "device",
     "train_limit": "train_limit",
@@ -45,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..data.augment import AUGMENT_PRESETS
     from ..data.segmentation import SEG_AUGMENT_PRESETS
     from ..train.config import OPTIMIZERS, SCHEDULES
+    from ..train.precision import parse_bf16
     from ..train.threads import parse_threads
 
     parser.add_argument("model", nargs="?", help="registered model name (see `convzoo list`)")
@@ -74,7 +76,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ema", type=float, metavar="DECAY", help="evaluate an EMA of the weights (e.g. 0.999)"
     )
-    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast")
+    parser.add_argument(
+        "--bf16",
+        nargs="?",
+        const=True,
+        type=parse_bf16,
+        metavar="on|off|auto",
+        help="bfloat16 autocast (a bare --bf16: on; auto: where the CPU or GPU computes it natively; "
+        "default: the recipe's, else off)",
+    )
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (train and eval)")
     parser.add_argument(
@@ -135,7 +145,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _settings(args: argparse.Namespace) -> dict:
     values = {field: getattr(args, flag, None) for flag, field in FLAGS.items()}
     # store_true flags: absent = unset
-    for field in ("download", "bf16", "channels_last", "compile", "grad_checkpointing", "keep_resume"):
+    for field in ("download", "channels_last", "compile", "grad_checkpointing", "keep_resume"):
         if getattr(args, field):
             values[field] = True
     if getattr(args, "no_weight_map", False):

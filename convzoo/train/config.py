@@ -44,7 +44,7 @@ class TrainConfig:
     label_smoothing: float = 0.1
     grad_clip: float = 0.0  # max global gradient norm (0: off)
     ema_decay: float = 0.0  # exponential moving average of the weights, evaluated and saved (0: off)
-    bf16: bool = False
+    bf16: bool | str = False  # bfloat16 autocast (auto: where the device computes it natively)
     channels_last: bool = False
     compile: bool = False  # torch.compile the model for training and evaluation
     grad_checkpointing: bool = False  # recompute each stage's activations in backward (less memory)
@@ -168,7 +168,7 @@ def check_values(cfg: TrainConfig) -> None:
 
     hints = typing.get_type_hints(type(cfg))
     for f in fields(cfg):
-        if f.name == "threads" and cfg.threads == "auto":  # a count, or the word for "by measurement"
+        if f.name in ("threads", "bf16") and getattr(cfg, f.name) == "auto":  # or the word for "chosen here"
             continue
         value = _typed(f.name, getattr(cfg, f.name), hints[f.name])
         setattr(cfg, f.name, value)
@@ -199,17 +199,17 @@ def check_values(cfg: TrainConfig) -> None:
 
 # Adjustments of a recipe for one dataset, keyed by (family or model name, dataset). The LeNet
 # recipe is tuned on mnist-mini (6,000 images), where the README's main job quotes its numbers and
-# so keeps one thread and the portable kernels. The 60,000-image MNIST-likes are the speed
-# benchmark: batch 128 for 6 epochs on the CPU's own kernels with the threads chosen by timed
-# steps. On full MNIST with seed 0 it reached 99.0% after 4 epochs and ended at 99.39%; the batch-64
-# 8-epoch recipe run right after it needed 5 epochs, at 0.78x the images/s, to end at 99.38%
-# (benchmarks/RESULTS-train.md, which also has seeds 1-4, and RESULTS-train-batch64.md). The
-# paper's lenet5 (scaled tanh, RBF output) gets a lower peak rate there, where 6e-3 makes it
-# unstable.
+# so keeps one thread, float32 and the portable kernels. The 60,000-image MNIST-likes are the speed
+# benchmark: batch 128 for 8 epochs on the CPU's own kernels, threads chosen by timed steps and
+# bfloat16 autocast where the CPU computes it natively (convzoo.train.precision). On full MNIST with
+# seed 0, two AMX cores, that reached 99.0% after 5 epochs (13.8 s) and ended at 99.39%
+# (benchmarks/RESULTS-train.md, with seeds 1-4); in float32 the same recipe trained at 0.83x the
+# images/s and needed 6 epochs (20.0 s) to 99.0% (RESULTS-train-fp32.md). The paper's lenet5
+# (scaled tanh, RBF output) gets a lower peak rate there, where 6e-3 makes it unstable.
 MNIST_LIKE = ("mnist", "fashion-mnist", "kmnist")
 DATASET_RECIPES: dict[tuple[str, str], dict[str, Any]] = {
     **{
-        ("lenet", name): dict(batch_size=128, epochs=6, threads="auto", portable_kernels=False)
+        ("lenet", name): dict(batch_size=128, epochs=8, threads="auto", bf16="auto", portable_kernels=False)
         for name in MNIST_LIKE
     },
     **{("lenet5", name): dict(lr=2e-3) for name in MNIST_LIKE},

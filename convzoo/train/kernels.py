@@ -7,10 +7,11 @@ test loss 0.0666 on one CPU, 0.0657 on another and 0.0704 on a third, with the s
 to their baseline paths (ATen's default loops, MKL's conditional-numerical-reproducibility mode,
 oneDNN's SSE4.1 kernels), the machines tried first computed the same sums; a later one still ended
 the main job at test top-1 97.40% where they printed 97.70%, so the README's test allows the last
-digits to move (tests/test_readme.py: same_run). They cost speed: on an idle AVX-512 machine LeNet-5
-trained at 4,700 images/s pinned to one thread and the baseline kernels, against 20,000 on the
-CPU's own kernels and two threads (benchmarks/RESULTS-train-portable.md, RESULTS-train.md), so only
-the LeNet recipe's mnist-mini run, the README's main job, asks for them.
+digits to move (tests/test_readme.py: same_run). They cost speed: LeNet-5 on full MNIST trained at 4,572
+images/s pinned to one thread and the baseline kernels (benchmarks/RESULTS-train-portable.md),
+against about 11,000 on an AVX-512 CPU's own kernels with two threads (RESULTS-train-2026-12-03.md)
+and 21,500 with bfloat16 on an AMX one (RESULTS-train.md), so only the LeNet recipe's mnist-mini
+run, the README's main job, asks for them.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ and keeps the fastest median; a count is not hard-wired from a load seen once.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +28,9 @@ def parse_threads(value: str) -> int | str:
     except ValueError:
         count = -1
     if count < 0:
-        raise ValueError(f"--threads takes a count (0: torch's default) or 'auto', got {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"--threads takes a count (0: torch's default) or 'auto', got {value!r}"
+        )
     return count
 
 

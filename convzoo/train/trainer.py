@@ -42,6 +42,7 @@ from .config import TrainConfig, write_config
 from .distributed import DistContext
 from .kernels import pin_portable_kernels
 from .lock import RunLock
+from .precision import resolve_bf16
 from .rundir import CheckpointError, RunDir, metrics_files
 from .schedule import build_optimizer, build_scheduler
 from .tasks import ClassificationTask, Task, task_for
@@ -147,6 +148,12 @@ class Trainer:
             torch.set_num_threads(cfg.threads)
         self.run = RunDir(Path(out)) if out is not None else None
         self.log = log if self.dist.is_main else (lambda _msg: None)
+        self.bf16 = resolve_bf16(cfg.bf16, self.device, cfg.portable_kernels)
+        if cfg.bf16 == AUTO:
+            self.log(
+                f"bf16: {'on' if self.bf16 else 'off'} "
+                f"(autocast where the {self.device.type} computes it natively)"
+            )
         card = model_card(cfg.model)
         ds = dataset or load_dataset(
             cfg.data,
@@ -246,8 +253,9 @@ class Trainer:
         return self.ema.module if self.ema is not None else self.model
 
     def autocast(self) -> contextlib.AbstractContextManager:
-        """bfloat16 autocast when cfg.bf16, else nothing (entering a disabled autocast still costs)."""
-        if self.cfg.bf16:
+        """bfloat16 autocast when the run's bf16 is on, else nothing (entering a disabled autocast
+        still costs)."""
+        if self.bf16:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import pytest
@@ -34,7 +35,7 @@ def test_a_tie_within_three_percent_goes_to_fewer_threads():
 def test_threads_setting_accepts_counts_and_auto_only():
     assert parse_threads("auto") == "auto" and parse_threads("2") == 2
     for bad in ("-1", "two"):
-        with pytest.raises(ValueError, match="count"):
+        with pytest.raises(argparse.ArgumentTypeError, match="count"):
             parse_threads(bad)
     with pytest.raises(ValueError, match="threads must be"):
         TrainConfig(threads="many")
@@ -46,7 +47,8 @@ def test_auto_threads_leave_the_run_unchanged(monkeypatch):
     logged = []
     auto = Trainer(resolve_config("lenet5_modern", {**base, "threads": "auto"}), log=logged.append)
     chosen = torch.get_num_threads()
-    assert chosen in (1, 2) and logged[0].startswith(f"threads: {chosen} (timed training steps")
+    picked = [line for line in logged if line.startswith("threads:")]  # a kernels note may come first
+    assert chosen in (1, 2) and picked[0].startswith(f"threads: {chosen} (timed training steps")
     fixed = Trainer(resolve_config("lenet5_modern", {**base, "threads": chosen}), log=lambda _: None)
     for a, b in zip(auto.model.state_dict().values(), fixed.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)  # the timing ran on a copy
