@@ -10,17 +10,10 @@ import torch
 from convzoo.train import Trainer, resolve_config
 from convzoo.train.config import TrainConfig
 from convzoo.train.precision import native_bf16, parse_bf16, resolve_bf16
+from tests.train.tiny import tiny_run
 
 CPU = torch.device("cpu")
-TINY = dict(
-    data="mnist-mini",
-    train_limit=64,
-    test_limit=32,
-    epochs=1,
-    batch_size=32,
-    threads=1,
-    portable_kernels=False,
-)
+TINY = tiny_run(portable_kernels=False)  # mnist-mini pins the portable kernels otherwise
 
 
 def cpu_instructions(monkeypatch, amx: bool, avx512_bf16: bool) -> None:

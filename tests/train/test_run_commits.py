@@ -18,18 +18,10 @@ from convzoo.io import set_step_hook
 from convzoo.train import Trainer, resolve_config, train
 from convzoo.train.checkpoint import read_meta, read_tensors
 from convzoo.train.rundir import RunDir
+from tests.train.tiny import tiny_run
 
 # every checkpoint kept (last, best, and the resume state after the end) so that all are checked
-TINY = dict(
-    data="mnist-mini",
-    train_limit=64,
-    test_limit=32,
-    epochs=2,
-    batch_size=32,
-    threads=1,
-    save="all",
-    keep_resume=True,
-)
+TINY = tiny_run(epochs=2, save="all", keep_resume=True)
 TIMING = ("train_seconds", "eval_seconds", "elapsed", "images_per_s")
 
 
