@@ -328,6 +328,7 @@ def write_report(
             ("bf16", {True: "on", False: "off"}.get(args.bf16, args.bf16)),
             ("models", None if args.models == "lenet5_modern,lenet5" else args.models),
             ("seeds", args.seeds or None),
+            ("out", None if Path(args.out) == HERE / "RESULTS-train.md" else args.out),
         )
         if v is not None
     )
