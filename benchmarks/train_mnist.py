@@ -43,6 +43,8 @@ from convzoo.train.threads import parse_threads
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
+MODELS = "lenet5_modern,lenet5"  # --models by default
+RESULTS = HERE / "RESULTS-train.md"  # --out by default
 
 
 def load_avg() -> str:
@@ -253,7 +255,7 @@ def main() -> None:
     parser.add_argument(
         "--bf16", type=parse_bf16, help="override the recipe's bf16 autocast: on, off or auto"
     )
-    parser.add_argument("--models", default="lenet5_modern,lenet5")
+    parser.add_argument("--models", default=MODELS)
     parser.add_argument(
         "--bare", default="lenet5_modern", help="models also run as a bare loop, side by side"
     )
@@ -262,7 +264,7 @@ def main() -> None:
     )
     parser.add_argument("--baseline-epochs", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--out", default=str(HERE / "RESULTS-train.md"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument(
         "--throughput-only", action="store_true", help="only the short interleaved trainer/bare trial"
     )
@@ -326,9 +328,9 @@ def write_report(
             ("batch-size", args.batch_size),
             ("threads", args.threads),
             ("bf16", {True: "on", False: "off"}.get(args.bf16, args.bf16)),
-            ("models", None if args.models == "lenet5_modern,lenet5" else args.models),
+            ("models", None if args.models == MODELS else args.models),
             ("seeds", args.seeds or None),
-            ("out", None if Path(args.out) == HERE / "RESULTS-train.md" else args.out),
+            ("out", None if Path(args.out) == RESULTS else args.out),
         )
         if v is not None
     )
