@@ -3,6 +3,7 @@ with the same weights: eval forward and one training step, interleaved, medians.
 
     PYTHONPATH=$PWD SIDE_VENV/bin/python benchmarks/speed_vs_libraries.py [PATTERN ...]
         [--rounds 5] [--eval-batch 8] [--train-batch 4] [--channels-last] [--bf16] [--compile]
+        [--system-malloc]
 
 Both sides run in the same process and environment (torchvision and timm are not convzoo
 dependencies: run it in an environment that has them, with the repository on PYTHONPATH). For each
@@ -16,6 +17,9 @@ until it lasts --trial-s; the table gives the median per-call milliseconds and z
 (below 1: the zoo is faster).
 --channels-last, --bf16 (autocast) and --compile (torch.compile, default mode) add zoo-only
 variants, reported as their time over the zoo's plain eager time (below 1: a gain).
+The process keeps freed memory for reuse (convzoo.allocator, as the convzoo command does) unless
+--system-malloc: glibc's page faults otherwise move a small model's times by more than the ratios
+are meant to resolve.
 Writes benchmarks/RESULTS-speed.md (machine, versions, load, seed, threads) after every model.
 """
 
@@ -36,6 +40,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from convzoo import create_model, list_models, load_weights, model_card
+from convzoo.allocator import keep_freed_memory
+from convzoo.io import atomic_write_bytes
 from convzoo.train.config import environment
 
 HERE = Path(__file__).resolve().parent
@@ -245,8 +251,14 @@ def main() -> None:
     parser.add_argument("--channels-last", action="store_true", help="add channels_last zoo variants")
     parser.add_argument("--bf16", action="store_true", help="add bfloat16-autocast zoo variants")
     parser.add_argument("--compile", action="store_true", help="add torch.compile zoo variants")
+    parser.add_argument(
+        "--system-malloc",
+        action="store_true",
+        help="leave glibc's malloc defaults (by default freed memory is kept for reuse, both sides)",
+    )
     parser.add_argument("--out", default=str(HERE / "RESULTS-speed.md"))
     args = parser.parse_args()
+    kept = not args.system_malloc and keep_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)
     import timm
@@ -273,7 +285,11 @@ def main() -> None:
             f"--train-batch {args.train_batch}",
         ]
         + ([f"--threads {args.threads}"] if args.threads else [])
-        + [f"--{k.replace('_', '-')}" for k in ("channels_last", "bf16", "compile") if getattr(args, k)]
+        + [
+            f"--{k.replace('_', '-')}"
+            for k in ("channels_last", "bf16", "compile", "system_malloc")
+            if getattr(args, k)
+        ]
     )
     for name, library, lib_name in todo:
         start = time.perf_counter()
@@ -303,7 +319,8 @@ def main() -> None:
             f"Command: `{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
             f"{len(rows)} of {len(todo)} pairs done.",
             f"Machine: {env['machine']['cpu']}, {env['machine']['cpu_count']} cores visible, "
-            f"{platform.platform()}; torch threads {torch.get_num_threads()}.",
+            f"{platform.platform()}; torch threads {torch.get_num_threads()}; malloc: "
+            + ("freed memory kept for reuse (convzoo.allocator)." if kept else "the C library's defaults."),
             f"Versions: convzoo {env['versions']['convzoo']}, torch {torch.__version__}, torchvision "
             f"{torchvision.__version__}, timm {timm.__version__}, Python {env['versions']['python']}. "
             f"Seed {SEED} (weights, inputs, labels).",
@@ -320,7 +337,7 @@ def main() -> None:
             "eager fp32 time (below 1: a gain).",
             "",
         ]
-        Path(args.out).write_text("\n".join(table(rows, header, extra_keys)) + "\n")
+        atomic_write_bytes(Path(args.out), ("\n".join(table(rows, header, extra_keys)) + "\n").encode())
     print(Path(args.out).read_text())
 
 

@@ -3,7 +3,7 @@
     python benchmarks/train_mnist.py [--data-dir ../shared/data/mnist] [--epochs N] [--batch-size N]
         [--threads N|auto] [--bf16 on|off|auto] [--models lenet5_modern,lenet5] [--bare lenet5_modern]
         [--seeds 1,2,3,4] [--baseline-epochs 3 | --skip-baseline] [--portable-kernels] [--throughput-only]
-        [--out FILE]
+        [--system-malloc] [--out FILE]
 
 Reports, per model (lenet5_modern, lenet5): test top-1 per epoch, training seconds to 99.0%, the best
 top-1 within 60 s of training; for the --bare models the same recipe written as a bare loop (same
@@ -13,6 +13,7 @@ and the baseline (2 conv + 2 fc, Adadelta lr 1.0, batch 64, per-sample loading) 
 With --seeds, the first model's recipe is trained again (trainer only) from each further seed: how
 far its final top-1 and its epochs to 99.0% move with the seed alone.
 Threads follow the recipe (LeNet: auto, one thread or all cores by timed steps) unless --threads.
+Freed memory is kept for reuse (convzoo.allocator), as the convzoo command does, unless --system-malloc.
 Writes benchmarks/RESULTS-train.md.
 """
 
@@ -32,6 +33,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from convzoo import create_model
+from convzoo.allocator import keep_freed_memory
 from convzoo.data import load_dataset
 from convzoo.io import atomic_write
 from convzoo.train import Trainer, resolve_config
@@ -273,7 +275,13 @@ def main() -> None:
         action="store_true",
         help="the baseline kernels of the mnist-mini recipe instead of the CPU's own (AVX2/AVX-512)",
     )
+    parser.add_argument(
+        "--system-malloc",
+        action="store_true",
+        help="leave glibc's malloc defaults (the convzoo command keeps freed memory for reuse)",
+    )
     args = parser.parse_args()
+    args.malloc_kept = not args.system_malloc and keep_freed_memory()  # as the convzoo command does
     if args.portable_kernels:  # before any kernel runs (convzoo.train.kernels)
         pin_portable_kernels()
     if args.throughput_only:
@@ -336,6 +344,8 @@ def write_report(
     )
     if args.portable_kernels:
         flags += " --portable-kernels"
+    if args.system_malloc:
+        flags += " --system-malloc"
     if args.skip_baseline:
         flags += " --skip-baseline"
     elif args.baseline_epochs != 3:
@@ -346,7 +356,12 @@ def write_report(
         f"Command: `python benchmarks/train_mnist.py{flags}`, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         f"Machine: {env['machine']['cpu']}, {env['machine']['cpu_count']} cores visible, "
-        f"{platform.platform()}.",
+        f"{platform.platform()}; malloc: "
+        + (
+            "freed memory kept for reuse (convzoo.allocator)."
+            if args.malloc_kept
+            else "the C library's defaults."
+        ),
         f"Versions: convzoo {env['versions']['convzoo']}, torch {env['versions']['torch']}, "
         f"numpy {env['versions']['numpy']}, Python {env['versions']['python']}. Seeds: {SEED} everywhere"
         + (", and the further seeds of the last table." if args.seeds else "."),

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ..allocator import keep_freed_memory
 from .common import CliError, missing_extra, user_message
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> int.
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `convzoo` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # the next step's tensors reuse this one's pages (convzoo/allocator.py)
     try:
         status = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit

@@ -21,6 +21,7 @@ from torch import nn
 from .conv import ConvNormAct, make_divisible
 from .drop import DropPath
 from .se import SqueezeExcite
+from .shortcut import add_shortcut
 
 ModuleFactory = Callable[..., nn.Module]
 Row = TypeVar("Row")
@@ -132,13 +133,16 @@ class InvertedResidual(nn.Module):
                 layer = ConvNormAct(exp_chs, out_chs, 1, norm=norm, act=None)
             self.add_module(name, layer)
         self.drop_path = DropPath(drop_path) if self.has_skip and drop_path > 0 else nn.Identity()
+        # The sum goes into the branch in place where the branch ends in the linear projection's
+        # BatchNorm; a lone fused conv ends in its activation, which a ReLU's backward still needs.
+        self.inplace = hasattr(self, "project")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = x
         for name, layer in self.named_children():
             if name != "drop_path":
                 out = layer(out)
-        return x + self.drop_path(out) if self.has_skip else out
+        return add_shortcut(self.drop_path(out), x, self.inplace) if self.has_skip else out
 
 
 def block_layouts(rows: Sequence[MBConvRow]) -> list[tuple[str, tuple[str, ...]]]:

@@ -1,4 +1,4 @@
-"""Parameter-free shortcuts of residual networks."""
+"""Parameter-free shortcuts of residual networks, and the residual sum itself."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ class ZeroPadShortcut(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.in_chs}->{self.out_chs}, stride={self.stride}"
+
+
+def add_shortcut(branch: torch.Tensor, shortcut: torch.Tensor, inplace: bool) -> torch.Tensor:
+    """branch + shortcut; with `inplace` written into `branch`, as torchvision's ResNet, MobileNetV3
+    and EfficientNet blocks add their identity, so no tensor the size of the block's output is made.
+
+    `branch` must be a tensor the block made and no backward needs: the output of a BatchNorm, an
+    SE product or a DropPath mask. Blocks keep `inplace` as an attribute, which attribution turns off
+    so that hooked outputs keep their values."""
+    return branch.add_(shortcut) if inplace else branch + shortcut

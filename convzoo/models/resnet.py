@@ -28,7 +28,7 @@ from torch import nn
 from ..cards import ModelCard, Paper, PaperResult, top_errors
 from ..contract import Classifier, stem_then_stages
 from ..layers import ClassifierHead, ConvNormAct, DropPath, SqueezeExcite
-from ..layers.shortcut import ZeroPadShortcut
+from ..layers.shortcut import ZeroPadShortcut, add_shortcut
 from ..layers.weight_init import init_msra
 from ..weights import rename_keys
 from ._builder import register_builder
@@ -153,6 +153,7 @@ class ResidualBlock(nn.Module):
             raise ValueError("a plain block has no shortcut to keep: drop_path_rate must be 0")
         self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()
         self.act = nn.ReLU(inplace=True)
+        self.inplace = True
 
     def last_norm(self) -> nn.BatchNorm2d:
         """The branch's last BatchNorm (zero-initialised by `zero_init_last`)."""
@@ -166,7 +167,7 @@ class ResidualBlock(nn.Module):
             out = self.se(out)
         if self.shortcut is None:
             return self.act(out)
-        return self.act(self.shortcut(x) + self.drop_path(out))
+        return self.act(add_shortcut(self.drop_path(out), self.shortcut(x), self.inplace))
 
 
 def make_shortcut(

@@ -1,4 +1,5 @@
-"""Shared blocks of convzoo.layers: local response normalisation, channel rounding, conv-norm-act."""
+"""Shared blocks of convzoo.layers: local response normalisation, channel rounding, conv-norm-act,
+the inverted residual's in-place sum."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import torch
 from torch import nn
 
 from convzoo.layers import ConvNormAct, LocalResponseNorm, make_divisible
+from convzoo.layers.mbconv import InvertedResidual
 from convzoo.layers.preact import BatchNormReLU
 from tests.in_place import assert_in_place_matches_out_of_place
 
@@ -64,3 +66,26 @@ def test_batchnorm_relu_in_place_matches_out_of_place(mode):
         block, lambda m: setattr(m, "inplace", False), x, lambda m: [m.weight], fresh_input=True
     )
     assert (outs[0] >= 0).all()
+
+
+@pytest.mark.parametrize(
+    "fused, exp_chs, se_chs, act",
+    [(False, 16, 2, nn.ReLU6), (False, 8, 0, nn.Hardswish), (True, 16, 4, nn.SiLU)],
+    ids=["mbconv with se", "depthwise without expansion", "fused with expansion"],
+)
+def test_inverted_residual_in_place_sum_matches_out_of_place(fused, exp_chs, se_chs, act):
+    torch.manual_seed(0)
+    block = InvertedResidual(8, 8, 3, 1, exp_chs, se_chs, act=act, fused=fused).train()
+    assert block.inplace
+    x = torch.randn(2, 8, 6, 6, requires_grad=True)
+    assert_in_place_matches_out_of_place(
+        block, lambda m: setattr(m, "inplace", False), x, lambda m: list(m.parameters()), fresh_input=True
+    )
+
+
+def test_a_lone_fused_conv_sums_out_of_place_so_its_relu_can_backward():
+    block = InvertedResidual(8, 8, 3, 1, 8, act=nn.ReLU, fused=True).train()
+    assert not block.inplace
+    x = torch.randn(2, 8, 6, 6, requires_grad=True)
+    block(x).square().sum().backward()  # an in-place sum would overwrite the ReLU output it needs
+    assert x.grad.abs().sum() > 0

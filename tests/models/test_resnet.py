@@ -18,6 +18,7 @@ from convzoo.models.resnet import (
 )
 from convzoo.models.senet import from_timm
 from convzoo.weights import UnplacedKeysError
+from tests.in_place import assert_in_place_matches_out_of_place
 from tests.models.helpers import n_params, skeleton
 
 
@@ -114,6 +115,20 @@ def test_plain_imagenet_net_is_resnet_without_projections():
     assert n_params(plain) == n_params(resnet) - projections > 0
     with pytest.raises(ValueError, match="no shortcuts"):
         convzoo.create_model("plain18", drop_path_rate=0.1)
+
+
+@pytest.mark.parametrize(
+    "name, stage, index",
+    [("resnet18", 0, 1), ("resnet18", 1, 0), ("resnet50_v1_5", 0, 0), ("seresnet50", 1, 1)],
+    ids=["basic identity", "basic projection", "bottleneck projection", "se identity"],
+)
+def test_the_in_place_residual_add_matches_the_out_of_place_one(name, stage, index):
+    block = convzoo.create_model(name).stages[stage][index].train()
+    x = torch.randn(2, block.conv1.conv.in_channels, 8, 8, requires_grad=True)
+    assert block.inplace
+    assert_in_place_matches_out_of_place(
+        block, lambda m: setattr(m, "inplace", False), x, lambda m: list(m.parameters()), fresh_input=True
+    )
 
 
 def test_zero_init_last_starts_every_block_as_the_identity():
