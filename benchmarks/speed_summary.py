@@ -5,6 +5,10 @@ run). A pair counts as slower only where both its median ratio and its best-of r
 threshold: on a shared core one of the two alone moves by more than that between runs.
 
     python benchmarks/speed_summary.py benchmarks/RESULTS-speed-rest.md benchmarks/RESULTS-speed-tf.md
+    python benchmarks/speed_summary.py @benchmarks/speed_files.txt
+
+benchmarks/speed_files.txt names every results file of the comparison, one per line, in the order
+in which later timings override earlier ones (the README's summary of all pairs).
 """
 
 from __future__ import annotations
@@ -81,7 +85,7 @@ def summary_lines(pairs: dict[str, PairTiming], threshold: float) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], fromfile_prefix_chars="@")
     parser.add_argument("files", nargs="+", type=Path, help="results files, later ones overriding")
     parser.add_argument("--threshold", type=float, default=1.03, help="ratio counted as slower")
     args = parser.parse_args()
