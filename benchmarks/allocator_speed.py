@@ -21,7 +21,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -30,6 +29,7 @@ from torch import nn
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from results_table import write_one_thread_table  # noqa: E402
+from speed_vs_libraries import calibrated_repeats, trial  # noqa: E402
 
 # (model, eval batch, train batch): the speed comparison's batches, and LeNet at its MNIST recipe's.
 CASES = (
@@ -52,18 +52,10 @@ def faults() -> int:
 
 def timed_trials(call, trials: int) -> tuple[list[float], float]:
     """Per-call ms of `trials` trials of at least TRIAL_S each, and the minor faults per call."""
-    call()
-    start = time.perf_counter()
-    call()
-    repeats = max(1, round(TRIAL_S / (time.perf_counter() - start)))
-    times, before, calls = [], faults(), 0
-    for _ in range(trials):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            call()
-        times.append((time.perf_counter() - start) * 1e3 / repeats)
-        calls += repeats
-    return times, (faults() - before) / calls
+    repeats = calibrated_repeats(call, TRIAL_S)
+    before = faults()
+    times = [trial(call, repeats) for _ in range(trials)]
+    return times, (faults() - before) / (trials * repeats)
 
 
 def child(model_name: str, eval_batch: int, train_batch: int, trials: int) -> dict:

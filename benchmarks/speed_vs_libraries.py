@@ -31,6 +31,7 @@ import fnmatch
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,11 +41,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from convzoo import create_model, list_models, load_weights, model_card
-from convzoo.allocator import keep_freed_memory
 from convzoo.io import atomic_write_bytes
 from convzoo.train.config import environment
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from results_table import add_malloc_flag, apply_malloc_flag  # noqa: E402
+
 SEED = 0
 
 
@@ -132,6 +135,12 @@ def trial(call: Callable[[], None], repeats: int) -> float:
     return (time.perf_counter() - start) * 1e3 / repeats
 
 
+def calibrated_repeats(call: Callable[[], None], trial_s: float) -> int:
+    """Warm `call` up (and compile it), then the calls a trial of at least `trial_s` seconds needs."""
+    call()
+    return max(1, round(trial_s * 1e3 / trial(call, 1)))
+
+
 def equal_outputs(lib: nn.Module, zoo: nn.Module, size: tuple[int, int, int]) -> float:
     """max |zoo - library| / max |library| of eval logits on a seeded input."""
     x = torch.randn(2, *size, generator=torch.Generator().manual_seed(SEED))
@@ -190,10 +199,7 @@ def variants(name: str, library: str, lib_name: str, args) -> dict[str, Callable
 
 def measure(calls: dict[str, Callable[[], None]], rounds: int, trial_s: float) -> dict[str, list[float]]:
     """Per-call ms of every variant in `rounds` interleaved rounds (the order rotates each round)."""
-    repeats = {}
-    for key, call in calls.items():  # warm-up (and compilation), then calibration
-        call()
-        repeats[key] = max(1, round(trial_s * 1e3 / trial(call, 1)))
+    repeats = {key: calibrated_repeats(call, trial_s) for key, call in calls.items()}
     keys, times = list(calls), {k: [] for k in calls}
     for r in range(rounds):
         for key in keys[r % len(keys) :] + keys[: r % len(keys)]:
@@ -251,14 +257,10 @@ def main() -> None:
     parser.add_argument("--channels-last", action="store_true", help="add channels_last zoo variants")
     parser.add_argument("--bf16", action="store_true", help="add bfloat16-autocast zoo variants")
     parser.add_argument("--compile", action="store_true", help="add torch.compile zoo variants")
-    parser.add_argument(
-        "--system-malloc",
-        action="store_true",
-        help="leave glibc's malloc defaults (by default freed memory is kept for reuse, both sides)",
-    )
+    add_malloc_flag(parser)  # on both sides alike
     parser.add_argument("--out", default=str(HERE / "RESULTS-speed.md"))
     args = parser.parse_args()
-    kept = not args.system_malloc and keep_freed_memory()
+    malloc = apply_malloc_flag(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     import timm
@@ -319,8 +321,7 @@ def main() -> None:
             f"Command: `{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
             f"{len(rows)} of {len(todo)} pairs done.",
             f"Machine: {env['machine']['cpu']}, {env['machine']['cpu_count']} cores visible, "
-            f"{platform.platform()}; torch threads {torch.get_num_threads()}; malloc: "
-            + ("freed memory kept for reuse (convzoo.allocator)." if kept else "the C library's defaults."),
+            f"{platform.platform()}; torch threads {torch.get_num_threads()}; malloc: {malloc}.",
             f"Versions: convzoo {env['versions']['convzoo']}, torch {torch.__version__}, torchvision "
             f"{torchvision.__version__}, timm {timm.__version__}, Python {env['versions']['python']}. "
             f"Seed {SEED} (weights, inputs, labels).",

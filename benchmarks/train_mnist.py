@@ -23,6 +23,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from convzoo import create_model
-from convzoo.allocator import keep_freed_memory
 from convzoo.data import load_dataset
 from convzoo.io import atomic_write
 from convzoo.train import Trainer, resolve_config
@@ -44,6 +44,9 @@ from convzoo.train.schedule import build_optimizer, build_scheduler
 from convzoo.train.threads import parse_threads
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from results_table import add_malloc_flag, apply_malloc_flag  # noqa: E402
+
 SEED = 0
 MODELS = "lenet5_modern,lenet5"  # --models by default
 RESULTS = HERE / "RESULTS-train.md"  # --out by default
@@ -275,13 +278,9 @@ def main() -> None:
         action="store_true",
         help="the baseline kernels of the mnist-mini recipe instead of the CPU's own (AVX2/AVX-512)",
     )
-    parser.add_argument(
-        "--system-malloc",
-        action="store_true",
-        help="leave glibc's malloc defaults (the convzoo command keeps freed memory for reuse)",
-    )
+    add_malloc_flag(parser)
     args = parser.parse_args()
-    args.malloc_kept = not args.system_malloc and keep_freed_memory()  # as the convzoo command does
+    args.malloc = apply_malloc_flag(args)  # as the convzoo command does
     if args.portable_kernels:  # before any kernel runs (convzoo.train.kernels)
         pin_portable_kernels()
     if args.throughput_only:
@@ -356,12 +355,7 @@ def write_report(
         f"Command: `python benchmarks/train_mnist.py{flags}`, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         f"Machine: {env['machine']['cpu']}, {env['machine']['cpu_count']} cores visible, "
-        f"{platform.platform()}; malloc: "
-        + (
-            "freed memory kept for reuse (convzoo.allocator)."
-            if args.malloc_kept
-            else "the C library's defaults."
-        ),
+        f"{platform.platform()}; malloc: {args.malloc}.",
         f"Versions: convzoo {env['versions']['convzoo']}, torch {env['versions']['torch']}, "
         f"numpy {env['versions']['numpy']}, Python {env['versions']['python']}. Seeds: {SEED} everywhere"
         + (", and the further seeds of the last table." if args.seeds else "."),
